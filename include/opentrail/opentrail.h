@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * opentrail.h - the umbrella header of libopentrail.
+ */
+#ifndef OPENTRAIL_H
+#define OPENTRAIL_H
+
+#define OPENTRAIL_VERSION "0.1.0"
+
+#include "opentrail/core.h"
+#include "opentrail/limits.h"
+#include "opentrail/record.h"
+#include "opentrail/scan.h"
+#include "opentrail/status.h"
+
+#endif

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# scripts/deps.sh - install every build, test and benchmark dependency of opentrail.
+#
+# Idempotent: packages already installed are not touched and apt-get is not
+# called at all when nothing is missing. Debian 12 packages only.
+set -euo pipefail
+
+PKGS=(
+    build-essential pkg-config make gcc clang libclang-rt-14-dev
+    libdeflate-dev zlib1g-dev libjansson-dev libssl-dev libcmocka-dev
+    jq gzip python3 clang-format cppcheck
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
