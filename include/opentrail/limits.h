@@ -16,6 +16,9 @@
 /* Hard ceiling for --max-file-bytes: offsets in the reader are 32-bit safe below this. */
 #define OT_FILE_MAX_BYTES_CEILING (16ull * 1024u * 1024u * 1024u)
 
+/* A reader keeps its buffers between inputs up to this size (bytes). */
+#define OT_READER_KEEP_BYTES (64u * 1024u * 1024u)
+
 /* JSON nesting depth; CloudTrail requestParameters rarely pass 20. */
 #define OT_JSON_MAX_DEPTH 128u
 

@@ -22,10 +22,7 @@
 #include "core/private.h"
 
 struct jp {
-    const char *base; /* offsets are relative to the value's first byte */
     const char *end;
-    struct ot_tape *t;
-    bool has_space;
     struct ot_json_err *e;
 };
 
@@ -50,55 +47,26 @@ static bool fail(struct jp *j, const char *at, const char *msg)
     return false;
 }
 
-/* Returns the index of a new node, or UINT32_MAX when it was not recorded. */
-static uint32_t node_add(struct jp *j, uint8_t type, const char *start)
+/* Grow the tape; false when it may not grow (overflow) or memory ran out. */
+static bool __attribute__((noinline)) tape_grow(struct ot_tape *t)
 {
-    struct ot_tape *t = j->t;
-    if (t->count == t->cap) {
-        if (t->cap >= t->max) {
-            t->overflow = true;
-            return UINT32_MAX;
-        }
-        uint32_t cap = t->cap ? t->cap * 2 : 1024;
-        if (cap > t->max) {
-            cap = t->max;
-        }
-        struct ot_node *n = ot_realloc(t->nodes, (size_t)cap * sizeof(*n));
-        if (n == NULL) {
-            t->nomem = true;
-            t->overflow = true;
-            return UINT32_MAX;
-        }
-        t->nodes = n;
-        t->cap = cap;
+    if (t->cap >= t->max) {
+        t->overflow = true;
+        return false;
     }
-    uint32_t i = t->count++;
-    struct ot_node *n = &t->nodes[i];
-    n->start = (uint32_t)(start - j->base);
-    n->len = 0;
-    n->next = i + 1;
-    n->type = type;
-    n->has_escape = 0;
-    n->reserved = 0;
-    return i;
-}
-
-static void node_close(struct jp *j, uint32_t i, const char *end)
-{
-    if (i != UINT32_MAX) {
-        struct ot_node *n = &j->t->nodes[i];
-        n->len = (uint32_t)(end - j->base) - n->start;
-        n->next = j->t->count;
+    uint32_t cap = t->cap ? t->cap * 2 : 1024;
+    if (cap > t->max || cap < t->cap) {
+        cap = t->max;
     }
-}
-
-static const char *skip_ws(struct jp *j, const char *p)
-{
-    const char *q = ot_json_ws(p, j->end);
-    if (q != p) {
-        j->has_space = true;
+    struct ot_node *n = ot_realloc(t->nodes, (size_t)cap * sizeof(*n));
+    if (n == NULL) {
+        t->nomem = true;
+        t->overflow = true;
+        return false;
     }
-    return q;
+    t->nodes = n;
+    t->cap = cap;
+    return true;
 }
 
 static int hexval(unsigned char c)
@@ -183,7 +151,7 @@ static inline const char *string_special(const char *p, const char *end)
 }
 
 /* @p is just past the opening quote. Returns the position of the closing quote. */
-static const char *scan_string(struct jp *j, const char *p, bool *has_escape)
+static inline const char *scan_string(struct jp *j, const char *p, bool *has_escape)
 {
     const char *end = j->end;
     for (;;) {
@@ -252,33 +220,50 @@ static const char *scan_string(struct jp *j, const char *p, bool *has_escape)
     }
 }
 
-static bool parse_value(struct jp *j, const char *p, const char **endp, unsigned depth);
-
-static bool parse_string_node(struct jp *j, const char *p, const char **endp)
+/*
+ * One node for a value starting at @start. Past the tape's limit the parse
+ * goes on validating and the node lands in @sink, so callers never branch.
+ */
+static inline struct ot_node *node_new(struct ot_tape *t, struct ot_node *sink, uint8_t type,
+                                       uint32_t start, uint32_t *idx)
 {
-    bool esc = false;
-    uint32_t i = node_add(j, OT_STRING, p + 1);
-    const char *q = scan_string(j, p + 1, &esc);
-    if (q == NULL) {
-        return false;
+    if (__builtin_expect(t->count == t->cap, 0) && !tape_grow(t)) {
+        *idx = UINT32_MAX;
+        return sink;
     }
-    if (i != UINT32_MAX) {
-        struct ot_node *n = &j->t->nodes[i];
-        n->len = (uint32_t)(q - j->base) - n->start;
-        n->has_escape = esc;
-    }
-    *endp = q + 1;
-    return true;
+    *idx = t->count;
+    struct ot_node *n = &t->nodes[t->count++];
+    n->start = start;
+    n->len = 0;
+    n->next = t->count;
+    n->type = type;
+    n->has_escape = 0;
+    n->reserved = 0;
+    return n;
 }
 
-static bool parse_number(struct jp *j, const char *p, const char **endp)
+#define IS_WS(c) ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
+
+/* Skip whitespace; most CloudTrail JSON has none, so test once first. */
+#define SKIP_WS()                                        \
+    do {                                                 \
+        if (p < end && __builtin_expect(IS_WS(*p), 0)) { \
+            space = true;                                \
+            while (p < end && IS_WS(*p)) {               \
+                p++;                                     \
+            }                                            \
+        }                                                \
+    } while (0)
+
+static const char *scan_number(struct jp *j, const char *p)
 {
-    const char *s = p, *end = j->end;
+    const char *end = j->end;
     if (p < end && *p == '-') {
         p++;
     }
     if (p >= end) {
-        return fail(j, end, "incomplete number");
+        fail(j, end, "incomplete number");
+        return NULL;
     }
     if (*p == '0') {
         p++;
@@ -287,15 +272,18 @@ static bool parse_number(struct jp *j, const char *p, const char **endp)
             p++;
         }
     } else {
-        return fail(j, p, "invalid number");
+        fail(j, p, "invalid number");
+        return NULL;
     }
     if (p < end && *p == '.') {
         p++;
         if (p >= end) {
-            return fail(j, end, "incomplete number");
+            fail(j, end, "incomplete number");
+            return NULL;
         }
         if (!(*p >= '0' && *p <= '9')) {
-            return fail(j, p, "invalid number: digit expected after '.'");
+            fail(j, p, "invalid number: digit expected after '.'");
+            return NULL;
         }
         while (p < end && *p >= '0' && *p <= '9') {
             p++;
@@ -307,161 +295,186 @@ static bool parse_number(struct jp *j, const char *p, const char **endp)
             p++;
         }
         if (p >= end) {
-            return fail(j, end, "incomplete number");
+            fail(j, end, "incomplete number");
+            return NULL;
         }
         if (!(*p >= '0' && *p <= '9')) {
-            return fail(j, p, "invalid number: digit expected in exponent");
+            fail(j, p, "invalid number: digit expected in exponent");
+            return NULL;
         }
         while (p < end && *p >= '0' && *p <= '9') {
             p++;
         }
     }
     if (p >= end) {
-        /* a number at the very end may continue in the next chunk */
-        return fail(j, end, "incomplete number");
+        fail(j, end, "incomplete number"); /* a record never ends in a bare number */
+        return NULL;
     }
-    uint32_t i = node_add(j, OT_NUMBER, s);
-    node_close(j, i, p);
-    *endp = p;
-    return true;
+    return p;
 }
 
-static bool parse_literal(struct jp *j, const char *p, const char *lit, size_t n, uint8_t type,
-                          const char **endp)
-{
-    size_t have = (size_t)(j->end - p);
-    if (memcmp(p, lit, have < n ? have : n) != 0) {
-        return fail(j, p,
-                    "invalid literal (expected true, false, null, a number, a string, "
-                    "an object or an array)");
-    }
-    if (have < n) {
-        return fail(j, j->end, "incomplete literal");
-    }
-    uint32_t i = node_add(j, type, p);
-    node_close(j, i, p + n);
-    *endp = p + n;
-    return true;
-}
+struct frame {
+    uint32_t node; /* UINT32_MAX when the tape overflowed */
+    bool is_object;
+};
 
-static bool parse_object(struct jp *j, const char *p, const char **endp, unsigned depth)
-{
-    uint32_t self = node_add(j, OT_OBJECT, p);
-    p = skip_ws(j, p + 1);
-    if (p < j->end && *p == '}') {
-        node_close(j, self, p + 1);
-        *endp = p + 1;
-        return true;
-    }
-    for (;;) {
-        if (p >= j->end) {
-            return fail(j, p, "unterminated object");
-        }
-        if (*p != '"') {
-            return fail(j, p, "expected '\"' to start an object key");
-        }
-        if (!parse_string_node(j, p, &p)) {
-            return false;
-        }
-        p = skip_ws(j, p);
-        if (p >= j->end) {
-            return fail(j, p, "unterminated object");
-        }
-        if (*p != ':') {
-            return fail(j, p, "expected ':' after object key");
-        }
-        p = skip_ws(j, p + 1);
-        if (!parse_value(j, p, &p, depth + 1)) {
-            return false;
-        }
-        p = skip_ws(j, p);
-        if (p >= j->end) {
-            return fail(j, p, "unterminated object");
-        }
-        if (*p == ',') {
-            p = skip_ws(j, p + 1);
-            continue;
-        }
-        if (*p == '}') {
-            node_close(j, self, p + 1);
-            *endp = p + 1;
-            return true;
-        }
-        return fail(j, p, "expected ',' or '}' in object");
-    }
-}
-
-static bool parse_array(struct jp *j, const char *p, const char **endp, unsigned depth)
-{
-    uint32_t self = node_add(j, OT_ARRAY, p);
-    p = skip_ws(j, p + 1);
-    if (p < j->end && *p == ']') {
-        node_close(j, self, p + 1);
-        *endp = p + 1;
-        return true;
-    }
-    for (;;) {
-        if (!parse_value(j, p, &p, depth + 1)) {
-            return false;
-        }
-        p = skip_ws(j, p);
-        if (p >= j->end) {
-            return fail(j, p, "unterminated array");
-        }
-        if (*p == ',') {
-            p = skip_ws(j, p + 1);
-            continue;
-        }
-        if (*p == ']') {
-            node_close(j, self, p + 1);
-            *endp = p + 1;
-            return true;
-        }
-        return fail(j, p, "expected ',' or ']' in array");
-    }
-}
-
-static bool parse_value(struct jp *j, const char *p, const char **endp, unsigned depth)
-{
-    if (p >= j->end) {
-        return fail(j, p, "value expected");
-    }
-    if (depth >= OT_JSON_MAX_DEPTH) {
-        return fail(j, p, "nesting deeper than 128 levels");
-    }
-    switch (*p) {
-    case '"':
-        return parse_string_node(j, p, endp);
-    case '{':
-        return parse_object(j, p, endp, depth);
-    case '[':
-        return parse_array(j, p, endp, depth);
-    case 't':
-        return parse_literal(j, p, "true", 4, OT_TRUE, endp);
-    case 'f':
-        return parse_literal(j, p, "false", 5, OT_FALSE, endp);
-    case 'n':
-        return parse_literal(j, p, "null", 4, OT_NULL, endp);
-    default:
-        if (*p == '-' || (*p >= '0' && *p <= '9')) {
-            return parse_number(j, p, endp);
-        }
-        return fail(j, p, "unexpected character where a JSON value should start");
-    }
-}
-
+/*
+ * The parser is one loop with an explicit stack rather than recursion: it is
+ * the hot path of every scan, and this shape keeps the state in registers.
+ * Depth is bounded by OT_JSON_MAX_DEPTH.
+ */
 bool ot_json_parse(const char *p, const char *end, struct ot_tape *t, bool *has_space,
                    const char **endp, struct ot_json_err *e)
 {
-    struct jp j = { .base = p, .end = end, .t = t, .has_space = false, .e = e };
+    struct jp j = { .end = end, .e = e };
+    struct frame stack[OT_JSON_MAX_DEPTH];
+    unsigned depth = 0;
+    bool space = false;
+    const char *const base = p;
+    struct ot_node sink, *n;
+    uint32_t idx;
+
     t->count = 0;
     t->overflow = false;
     t->nomem = false;
-    if (!parse_value(&j, p, endp, 0)) {
-        return false;
+
+value:
+    if (p >= end) {
+        return fail(&j, p, "value expected");
     }
-    *has_space = j.has_space;
-    return true;
+    switch (*p) {
+    case '"': {
+        bool esc = false;
+        n = node_new(t, &sink, OT_STRING, (uint32_t)(p + 1 - base), &idx);
+        const char *q = scan_string(&j, p + 1, &esc);
+        if (q == NULL) {
+            return false;
+        }
+        n->len = (uint32_t)(q - base) - n->start;
+        n->has_escape = esc;
+        p = q + 1;
+        goto after_value;
+    }
+    case '{':
+    case '[': {
+        bool is_obj = (*p == '{');
+        if (depth >= OT_JSON_MAX_DEPTH) {
+            return fail(&j, p, "nesting deeper than 128 levels");
+        }
+        node_new(t, &sink, is_obj ? OT_OBJECT : OT_ARRAY, (uint32_t)(p - base), &idx);
+        stack[depth].node = idx;
+        stack[depth].is_object = is_obj;
+        depth++;
+        p++;
+        SKIP_WS();
+        if (p < end && *p == (is_obj ? '}' : ']')) {
+            goto close;
+        }
+        if (is_obj) {
+            goto key;
+        }
+        goto value;
+    }
+    case 't':
+    case 'f':
+    case 'n': {
+        const char *lit = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
+        size_t len = *p == 'f' ? 5 : 4;
+        size_t have = (size_t)(end - p);
+        if (memcmp(p, lit, have < len ? have : len) != 0) {
+            return fail(&j, p,
+                        "invalid literal (expected true, false, null, a number, a string, an "
+                        "object or an array)");
+        }
+        if (have < len) {
+            return fail(&j, end, "incomplete literal");
+        }
+        n = node_new(t, &sink,
+                     *p == 't'   ? OT_TRUE
+                     : *p == 'f' ? OT_FALSE
+                                 : OT_NULL,
+                     (uint32_t)(p - base), &idx);
+        n->len = (uint32_t)len;
+        p += len;
+        goto after_value;
+    }
+    default: {
+        if (*p != '-' && !(*p >= '0' && *p <= '9')) {
+            return fail(&j, p, "unexpected character where a JSON value should start");
+        }
+        const char *q = scan_number(&j, p);
+        if (q == NULL) {
+            return false;
+        }
+        n = node_new(t, &sink, OT_NUMBER, (uint32_t)(p - base), &idx);
+        n->len = (uint32_t)(q - p);
+        p = q;
+        goto after_value;
+    }
+    }
+
+key:
+    if (p >= end) {
+        return fail(&j, p, "unterminated object");
+    }
+    if (*p != '"') {
+        return fail(&j, p, "expected '\"' to start an object key");
+    }
+    {
+        bool esc = false;
+        n = node_new(t, &sink, OT_STRING, (uint32_t)(p + 1 - base), &idx);
+        const char *q = scan_string(&j, p + 1, &esc);
+        if (q == NULL) {
+            return false;
+        }
+        n->len = (uint32_t)(q - base) - n->start;
+        n->has_escape = esc;
+        p = q + 1;
+    }
+    SKIP_WS();
+    if (p >= end) {
+        return fail(&j, p, "unterminated object");
+    }
+    if (*p != ':') {
+        return fail(&j, p, "expected ':' after object key");
+    }
+    p++;
+    SKIP_WS();
+    goto value;
+
+after_value:
+    if (depth == 0) {
+        *has_space = space;
+        *endp = p;
+        return true;
+    }
+    SKIP_WS();
+    if (p >= end) {
+        return fail(&j, p,
+                    stack[depth - 1].is_object ? "unterminated object" : "unterminated array");
+    }
+    if (*p == ',') {
+        p++;
+        SKIP_WS();
+        if (stack[depth - 1].is_object) {
+            goto key;
+        }
+        goto value;
+    }
+    if (*p != (stack[depth - 1].is_object ? '}' : ']')) {
+        return fail(&j, p,
+                    stack[depth - 1].is_object ? "expected ',' or '}' in object"
+                                               : "expected ',' or ']' in array");
+    }
+close:
+    depth--;
+    if (stack[depth].node != UINT32_MAX) {
+        n = &t->nodes[stack[depth].node];
+        n->len = (uint32_t)(p + 1 - base) - n->start;
+        n->next = t->count;
+    }
+    p++;
+    goto after_value;
 }
 
 /* Decode the escape at @p (validated) into UTF-8 in @out[4]; returns bytes

@@ -573,6 +573,20 @@ static const char *compression_name(const unsigned char *b, size_t n)
     return NULL;
 }
 
+/*
+ * Empty @b for the next input but keep its memory: fresh pages for every
+ * file cost the kernel more than the parse (page faults, zeroing). Only an
+ * unusually large buffer is given back, so one huge file does not pin it.
+ */
+static void reuse(struct ot_buf *b, size_t limit)
+{
+    if (b->cap > OT_READER_KEEP_BYTES) {
+        ot_buf_cleanup(b);
+    }
+    ot_buf_reset(b);
+    b->limit = limit;
+}
+
 /* Inflate @in into r->text; reports damage through the error callback. */
 static ot_status inflate_input(struct rd *d, const void *in, size_t in_n, bool *damaged)
 {
@@ -581,8 +595,7 @@ static ot_status inflate_input(struct rd *d, const void *in, size_t in_n, bool *
     char msg[224];
 
     *damaged = false;
-    ot_buf_cleanup(&r->text);
-    r->text = OT_BUF_INIT(r->opts.max_file_bytes);
+    reuse(&r->text, r->opts.max_file_bytes);
     ot_status st = ot_gunzip(r->dec, in, in_n, &r->text, &gi);
     if (st == OT_E_LIMIT) {
         (void)snprintf(msg, sizeof(msg), "inflates to more than %llu bytes, over the file size cap",
@@ -706,8 +719,7 @@ static ot_status slurp(struct ot_reader *r, int fd, uint64_t max, const char *na
                        struct ot_error *err)
 {
     struct stat sb;
-    ot_buf_reset(&r->raw);
-    r->raw.limit = max;
+    reuse(&r->raw, max);
     if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
         if ((uint64_t)sb.st_size > max) {
             ot_fail(err, OT_E_LIMIT, "raise --max-file-bytes to read it",
