@@ -410,54 +410,53 @@ static struct ot_value top_member(const char *p, const struct ot_tape *t, const 
     return ot_value_member(ot_record_root(tmp), ot_sv_cstr(key));
 }
 
-/* NDJSON from @p: one record per line; a bad line is reported and skipped. */
+/*
+ * NDJSON from @p: one record per line, each parsed within its line so an
+ * error points at the line it is on; a bad line is reported and skipped.
+ */
 static bool read_ndjson(struct rd *d, const char *p, uint64_t idx)
 {
-    const char *end = d->end;
+    const char *const end = d->end;
+    bool ok = true;
     d->res->shape = OT_SHAPE_NDJSON;
-    for (;;) {
+    while (ok && !d->stopped) {
         p = ot_json_ws(p, end);
-        if (p >= end || d->stopped) {
-            return true;
+        if (p >= end) {
+            break;
         }
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
         const char *q;
         bool skipped = false;
         struct ot_error *saved = d->err, e;
         ot_error_clear(&e);
         d->err = &e;
+        d->end = eol;
         ot_status st = take_record(d, p, idx, &q, &skipped);
+        if (st == OT_OK) {
+            q = ot_json_ws(q, eol);
+            if (q < eol) {
+                rd_fail(d, OT_E_PARSE, q, (long long)idx, "put one JSON object on each line",
+                        "invalid NDJSON: unexpected data after the record on this line");
+                st = OT_E_PARSE;
+            }
+        }
+        d->end = end;
         d->err = saved;
         if (st == OT_E_NOMEM) {
             *d->err = e;
             d->st = OT_E_NOMEM;
-            return false;
-        }
-        if (st != OT_OK) {
+            ok = false;
+        } else if (st != OT_OK) {
             d->res->bad++;
             if (d->on_error != NULL) {
                 d->on_error(d->ctx, &e);
             }
-            /* resynchronise on the next line */
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            if (nl == NULL) {
-                return true;
-            }
-            idx++;
-            p = nl + 1;
-            continue;
         }
         idx++;
-        p = ot_json_ws(q, end);
-        if (p < end && *p != '{' && *p != '[') {
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            rd_skip(d, p, -1, "put one JSON object on each line",
-                    "invalid NDJSON: unexpected data after a record");
-            if (nl == NULL) {
-                return true;
-            }
-            p = nl + 1;
-        }
+        p = eol;
     }
+    return ok;
 }
 
 /* A top-level object at @p: a Records wrapper, a digest, a record or NDJSON. */
@@ -500,8 +499,8 @@ static ot_status frame_object(struct rd *d, const char *p, const char **endp)
         }
     }
     const char *after = ot_json_ws(q, end);
-    if (after < end && *after == '{') {
-        *endp = end;
+    if (after < end && *after == '{' && memchr(p, '\n', (size_t)(q - p)) == NULL) {
+        *endp = end; /* a one-line record followed by another: NDJSON */
         return read_ndjson(d, p, 0) ? OT_OK : d->st;
     }
     d->res->shape = OT_SHAPE_SINGLE;
@@ -531,24 +530,35 @@ static ot_status frame(struct rd *d)
         d->res->shape = OT_SHAPE_EMPTY;
         return OT_OK;
     }
-    const char *q = end;
-    if (*p == '[') {
-        d->res->shape = OT_SHAPE_ARRAY;
-        st = read_array(d, p, &q, false) ? OT_OK : d->st;
-    } else if (*p == '{') {
-        st = frame_object(d, p, &q);
-    } else {
-        return rd_fail(d, OT_E_PARSE, p, -1,
-                       "give a CloudTrail log file, a JSON array of records or NDJSON",
-                       "not CloudTrail JSON: expected '{' or '['");
-    }
-    if (st != OT_OK || d->stopped) {
-        return st;
-    }
-    q = ot_json_ws(q, end);
-    if (q < end) {
-        return rd_fail(d, OT_E_PARSE, q, -1, fix_json,
-                       "invalid JSON: unexpected data after the end of the document");
+    /* one document, or several back to back (gzip members, `cat a.json b.json`) */
+    for (unsigned ndocs = 0; p < end && !d->stopped; ndocs++) {
+        const char *q = end;
+        if (*p == '[') {
+            if (ndocs == 0) {
+                d->res->shape = OT_SHAPE_ARRAY;
+            }
+            st = read_array(d, p, &q, false) ? OT_OK : d->st;
+        } else if (*p == '{') {
+            enum ot_shape first = d->res->shape;
+            st = frame_object(d, p, &q);
+            if (ndocs > 0) {
+                if (first == OT_SHAPE_SINGLE) {
+                    first = OT_SHAPE_NDJSON; /* concatenated records */
+                }
+                d->res->shape = first;
+            }
+        } else if (ndocs == 0) {
+            return rd_fail(d, OT_E_PARSE, p, -1,
+                           "give a CloudTrail log file, a JSON array of records or NDJSON",
+                           "not CloudTrail JSON: expected '{' or '['");
+        } else {
+            return rd_fail(d, OT_E_PARSE, p, -1, fix_json,
+                           "invalid JSON: unexpected data after the end of the document");
+        }
+        if (st != OT_OK) {
+            return st;
+        }
+        p = ot_json_ws(q, end);
     }
     return OT_OK;
 }
