@@ -151,7 +151,8 @@ static inline const char *string_special(const char *p, const char *end)
 }
 
 /* @p is just past the opening quote. Returns the position of the closing quote. */
-static inline const char *scan_string(struct jp *j, const char *p, bool *has_escape)
+static inline __attribute__((always_inline)) const char *scan_string(struct jp *j, const char *p,
+                                                                     bool *has_escape)
 {
     const char *end = j->end;
     for (;;) {
@@ -233,12 +234,7 @@ static inline struct ot_node *node_new(struct ot_tape *t, struct ot_node *sink, 
     }
     *idx = t->count;
     struct ot_node *n = &t->nodes[t->count++];
-    n->start = start;
-    n->len = 0;
-    n->next = t->count;
-    n->type = type;
-    n->has_escape = 0;
-    n->reserved = 0;
+    *n = (struct ot_node){ .start = start, .next = t->count, .type = type }; /* one store */
     return n;
 }
 
