@@ -27,9 +27,9 @@ static bool on_record(void *ctx, const struct ot_record *rec)
     json_t *j = json_loadb(rec->json, rec->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
     if (j == NULL) {
         /* jansson refuses what RFC 8259's grammar allows but its types cannot hold: lone
-         * surrogates in \u escapes, integers past int64, reals past double */
+         * surrogates in \u escapes, integers past int64, reals past double, \u0000 in keys */
         if (strstr(je.text, "invalid Unicode") == NULL && strstr(je.text, "too big") == NULL &&
-            strstr(je.text, "overflow") == NULL) {
+            strstr(je.text, "overflow") == NULL && strstr(je.text, "NUL byte") == NULL) {
             __builtin_trap();
         }
     } else {

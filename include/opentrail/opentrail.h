@@ -12,5 +12,6 @@
 #include "opentrail/record.h"
 #include "opentrail/scan.h"
 #include "opentrail/status.h"
+#include "opentrail/watch.h"
 
 #endif

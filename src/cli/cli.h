@@ -29,6 +29,8 @@ typedef int (*cli_cmd_fn)(int argc, char **argv, const struct cli_global *g);
 
 int cli_cat(int argc, char **argv, const struct cli_global *g);
 int cli_stats(int argc, char **argv, const struct cli_global *g);
+int cli_scan(int argc, char **argv, const struct cli_global *g);
+int cli_test_pattern(int argc, char **argv, const struct cli_global *g);
 
 /* Map a library status onto an exit status. */
 int cli_exit_for(ot_status st);
@@ -89,6 +91,8 @@ struct cli_reader {
     struct cli_read_opts opts;
     struct cli_report rep;
     bool (*on_record)(struct cli_worker *w, const struct ot_record *rec);
+    /* called once per input, in input order, before its output is written */
+    void (*on_commit)(struct cli_reader *cr, struct cli_worker *w);
     void *(*cmd_init)(void *ctx);
     void (*cmd_fini)(void *ctx, void *cmd);
     void *ctx;

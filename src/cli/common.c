@@ -176,6 +176,9 @@ static void on_file(void *ctx, void *wctx, const struct ot_input *in,
         rep->bad_files++;
         return;
     }
+    if (cr->on_commit != NULL) {
+        cr->on_commit(cr, w);
+    }
     flush_out(cr, w);
     if (w->errs.len > 0) {
         (void)fflush(stdout); /* keep errors after the records they follow */
@@ -223,10 +226,16 @@ void cli_report_notes(const struct cli_reader *cr)
     if (cr->opts.quiet || (rep->digests == 0 && rep->insights == 0)) {
         return;
     }
-    (void)fprintf(stderr, "opentrail: skipped %llu digest file%s and %llu Insights file%s%s\n",
-                  rep->digests, rep->digests == 1 ? "" : "s", rep->insights,
-                  rep->insights == 1 ? "" : "s",
-                  rep->insights ? " (--insights reads Insights files)" : "");
+    char d[64] = "", i[96] = "";
+    if (rep->digests > 0) {
+        (void)snprintf(d, sizeof(d), "%llu digest file%s", rep->digests,
+                       rep->digests == 1 ? "" : "s");
+    }
+    if (rep->insights > 0) {
+        (void)snprintf(i, sizeof(i), "%llu Insights file%s (--insights reads them)", rep->insights,
+                       rep->insights == 1 ? "" : "s");
+    }
+    (void)fprintf(stderr, "opentrail: skipped %s%s%s\n", d, (d[0] && i[0]) ? " and " : "", i);
 }
 
 static void walk_error(void *ctx, const struct ot_error *err)

@@ -22,6 +22,9 @@ struct cli_cmd {
 static const struct cli_cmd commands[] = {
     { "cat", cli_cat, "print CloudTrail records as NDJSON or TSV (files, trees, stdin)" },
     { "stats", cli_stats, "count records by source, name, region, day, category, error" },
+    { "scan", cli_scan, "run filter patterns or the CIS alarm pack over records" },
+    { "test-pattern", cli_test_pattern,
+      "show which records or log lines a filter pattern matches" },
 };
 
 static void usage(FILE *f)
