@@ -29,6 +29,8 @@ struct scan {
     bool json;
     bool fail_on_match;
     bool nomem; /* a worker ran out of memory: the result is incomplete */
+    struct ot_pattern *pats[MAX_RULES];
+    struct ot_pattern_set *set; /* all rules, sharing field lookups */
     struct ot_path *f_time, *f_name, *f_arn, *f_ip, *f_id, *f_region, *f_acct, *f_err, *f_type;
 };
 
@@ -100,9 +102,13 @@ static bool scan_record(struct cli_worker *w, const struct ot_record *rec)
     if (sw == NULL || sw->nomem) {
         return false;
     }
+    bool hits[MAX_RULES];
+    if (ot_pattern_set_match(s->set, sw->m, rec, hits) == 0) {
+        return true;
+    }
     for (unsigned i = 0; i < s->nrules; i++) {
         const struct rule *r = &s->rules[i];
-        if (!ot_pattern_match(r->pattern, sw->m, rec)) {
+        if (!hits[i]) {
             continue;
         }
         if (r->cis != NULL && r->cis->refine != NULL && !r->cis->refine(rec)) {
@@ -409,6 +415,13 @@ int cli_scan(int argc, char **argv, const struct cli_global *g)
             rc = CLI_SYSTEM;
         }
     }
+    for (unsigned i = 0; i < s.nrules; i++) {
+        s.pats[i] = s.rules[i].pattern;
+    }
+    if (rc == CLI_OK && ot_pattern_set_new(s.pats, s.nrules, &s.set) != OT_OK) {
+        (void)fprintf(stderr, "opentrail scan: out of memory\n");
+        rc = CLI_SYSTEM;
+    }
     if (rc == CLI_OK) {
         cr.ctx = &s;
         cr.on_record = scan_record;
@@ -438,6 +451,7 @@ int cli_scan(int argc, char **argv, const struct cli_global *g)
         }
         cli_report_notes(&cr);
     }
+    ot_pattern_set_free(s.set);
     for (unsigned i = 0; i < s.nrules; i++) {
         ot_pattern_free(s.rules[i].pattern);
         ot_buf_cleanup(&s.rules[i].events);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "helpers.h"
+#include "record/json.h"
 
 static char *slurp_cases(size_t *n)
 {
@@ -254,6 +255,67 @@ static void test_cis_pack(void **state)
     assert_int_equal(cis, 15);
 }
 
+/* A pattern set (shared lookups, folded OR chains) answers exactly as each pattern alone. */
+static void test_pattern_set(void **state)
+{
+    (void)state;
+    unsigned n = 0;
+    const struct ot_cis_rule *r = ot_cis_rules(&n);
+    struct ot_pattern *pats[32];
+    for (unsigned i = 0; i < n; i++) {
+        assert_int_equal(ot_pattern_compile(SV(r[i].pattern), &pats[i], NULL), OT_OK);
+    }
+    struct ot_pattern_set *set = NULL;
+    struct ot_matcher *m = NULL;
+    assert_int_equal(ot_pattern_set_new(pats, n, &set), OT_OK);
+    assert_int_equal(ot_matcher_new(&m), OT_OK);
+    const char *recs[] = {
+        "{\"eventName\":\"PutUserPolicy\",\"eventSource\":\"iam.amazonaws.com\"}",
+        "{\"eventName\":\"Put\\u0055serPolicy\"}",
+        "{\"eventName\":\"PutUserPolicyX\"}",
+        "{\"eventName\":\"DisableKey\",\"eventSource\":\"kms.amazonaws.com\"}",
+        "{\"eventName\":\"DisableKey\",\"eventSource\":\"ec2.amazonaws.com\"}",
+        "{\"eventName\":\"CreateAccount\",\"eventSource\":\"organizations.amazonaws.com\"}",
+        "{\"eventName\":42}",
+        "{\"userIdentity\":{\"type\":\"Root\"},\"eventType\":\"AwsApiCall\",\"eventName\":"
+        "\"StopLogging\"}",
+        "{\"errorCode\":\"Client.UnauthorizedOperation\",\"eventName\":\"CreateVpc\"}",
+    };
+    struct ot_tape t;
+    ot_tape_init(&t, 1 << 16);
+    unsigned total = 0;
+    for (size_t k = 0; k < sizeof(recs) / sizeof(recs[0]); k++) {
+        const char *end;
+        bool sp;
+        struct ot_json_err je;
+        assert_true(ot_json_parse(recs[k], recs[k] + strlen(recs[k]), &t, &sp, &end, &je));
+        struct ot_record rec = {
+            .json = recs[k], .len = (uint32_t)strlen(recs[k]), .nnodes = t.count, .nodes = t.nodes
+        };
+        bool hits[32];
+        unsigned c = ot_pattern_set_match(set, m, &rec, hits);
+        unsigned c2 = 0;
+        for (unsigned i = 0; i < n; i++) {
+            bool one = ot_pattern_match(pats[i], m, &rec);
+            if (one != hits[i]) {
+                fail_msg("record %zu, rule %s: set says %d, alone %d", k, r[i].id, hits[i], one);
+            }
+            c2 += one;
+        }
+        assert_int_equal(c, c2);
+        total += c;
+    }
+    /* PutUserPolicy (plain and escaped): IAM; DisableKey in KMS: CMK; CreateAccount: Organizations;
+     * root StopLogging: root usage + CloudTrail; unauthorized CreateVpc: unauthorized + VPC */
+    assert_int_equal(total, 2 + 1 + 1 + 2 + 2);
+    ot_tape_cleanup(&t);
+    ot_matcher_free(m);
+    ot_pattern_set_free(set);
+    for (unsigned i = 0; i < n; i++) {
+        ot_pattern_free(pats[i]);
+    }
+}
+
 static void test_alloc_failures(void **state)
 {
     (void)state;
@@ -281,9 +343,10 @@ static void test_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shared_cases), cmocka_unit_test(test_extracted),
-        cmocka_unit_test(test_errors),       cmocka_unit_test(test_semantics),
-        cmocka_unit_test(test_cis_pack),     cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_shared_cases),   cmocka_unit_test(test_extracted),
+        cmocka_unit_test(test_errors),         cmocka_unit_test(test_semantics),
+        cmocka_unit_test(test_cis_pack),       cmocka_unit_test(test_pattern_set),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,6 +39,8 @@ void ot_matcher_free(struct ot_matcher *m)
     if (m == NULL) {
         return;
     }
+    ot_free(m->cache);
+    ot_free(m->cached);
     pcre2_match_data_free(m->md);
     ot_buf_cleanup(&m->scratch);
     ot_tape_cleanup(&m->tape);
@@ -219,19 +221,83 @@ struct eval {
     struct ot_matcher *m;
     const struct ot_record *rec; /* JSON patterns */
     struct ot_sv text;           /* space-delimited: the field's text */
+    const unsigned *slots;       /* selector -> cache slot; NULL: no cache */
 };
+
+/* The value of selector @k of the pattern in @e's record, looked up once. */
+static struct ot_value field_value(const struct eval *e, unsigned k)
+{
+    if (e->slots == NULL) {
+        return ot_record_get(e->rec, e->p->paths[k]);
+    }
+    unsigned slot = e->slots[k];
+    struct ot_matcher *m = e->m;
+    if (!m->cached[slot]) {
+        m->cache[slot] = ot_record_get(e->rec, e->p->paths[k]);
+        m->cached[slot] = 1;
+    }
+    return m->cache[slot];
+}
+
+/* Room for @n cached values, all marked unknown; false if memory ran out. */
+static bool cache_prepare(struct ot_matcher *m, unsigned n)
+{
+    if (n > m->cache_cap) {
+        struct ot_value *c = ot_realloc(m->cache, n * sizeof(*c));
+        if (c == NULL) {
+            return false;
+        }
+        m->cache = c;
+        uint8_t *f = ot_realloc(m->cached, n);
+        if (f == NULL) {
+            return false;
+        }
+        m->cached = f;
+        m->cache_cap = n;
+    }
+    if (n > 0) {
+        memset(m->cached, 0, n);
+    }
+    return true;
+}
+
+/* Is string field @f one of the sorted literals of @n? */
+static bool in_set(struct ot_matcher *m, const struct node *n, struct ot_value f)
+{
+    if (f.type != OT_STRING) {
+        return false;
+    }
+    struct ot_sv s = scalar_text(m, f);
+    unsigned lo = 0, hi = n->nset;
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        const struct ot_sv *c = &n->set[mid];
+        int d = c->n != s.n ? (c->n < s.n ? -1 : 1) : memcmp(c->p, s.p, s.n);
+        if (d == 0) {
+            return true;
+        }
+        if (d < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return false;
+}
 
 static bool eval(const struct eval *e, unsigned i)
 {
     const struct node *n = &e->p->nodes[i];
     switch (n->kind) {
+    case N_IN:
+        return e->rec != NULL && in_set(e->m, n, field_value(e, n->field)); /* JSON only */
     case N_AND:
         return eval(e, n->left) && eval(e, n->right);
     case N_OR:
         return eval(e, n->left) || eval(e, n->right);
     case N_COND:
         if (e->rec != NULL) {
-            return cond_value(e->m, n, ot_record_get(e->rec, e->p->paths[n->field]));
+            return cond_value(e->m, n, field_value(e, n->field));
         }
         return cond_text(e->m, n, e->text);
     }
@@ -364,12 +430,30 @@ static bool match_space(const struct ot_pattern *p, struct ot_matcher *m, struct
     return true;
 }
 
+/* Slot k is selector k: a single pattern's own cache. */
+static const unsigned *identity_slots(unsigned n)
+{
+    static const unsigned ident[OT_PATTERN_MAX_NODES_PUBLIC] = {
+#define I4(k)  (k), (k) + 1, (k) + 2, (k) + 3
+#define I16(k) I4(k), I4((k) + 4), I4((k) + 8), I4((k) + 12)
+#define I64(k) I16(k), I16((k) + 16), I16((k) + 32), I16((k) + 48)
+        I64(0), I64(64), I64(128), I64(192), I64(256), I64(320), I64(384), I64(448)
+#undef I64
+#undef I16
+#undef I4
+    };
+    return n <= OT_PATTERN_MAX_NODES_PUBLIC ? ident : NULL;
+}
+
 bool ot_pattern_match(const struct ot_pattern *p, struct ot_matcher *m, const struct ot_record *rec)
 {
     struct ot_sv msg = { rec->json, rec->len };
     switch (p->kind) {
     case OT_PATTERN_JSON: {
         struct eval e = { .p = p, .m = m, .rec = rec };
+        if (p->npaths > 1 && cache_prepare(m, p->npaths)) {
+            e.slots = identity_slots(p->npaths);
+        }
         return eval(&e, p->root);
     }
     case OT_PATTERN_TERMS:
@@ -405,4 +489,78 @@ ot_status ot_pattern_match_message(const struct ot_pattern *p, struct ot_matcher
     };
     *matched = ot_pattern_match(p, m, &rec);
     return OT_OK;
+}
+
+ot_status ot_pattern_set_new(struct ot_pattern *const *pats, unsigned n,
+                             struct ot_pattern_set **out)
+{
+    struct ot_pattern_set *s = ot_calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return OT_E_NOMEM;
+    }
+    s->pats = pats;
+    s->n = n;
+    s->slots = ot_calloc(n ? n : 1, sizeof(*s->slots));
+    if (s->slots == NULL) {
+        ot_pattern_set_free(s);
+        return OT_E_NOMEM;
+    }
+    /* give each distinct selector text one slot, in first-seen order */
+    for (unsigned i = 0; i < n; i++) {
+        const struct ot_pattern *p = pats[i];
+        s->slots[i] = ot_calloc(p->npaths ? p->npaths : 1, sizeof(unsigned));
+        if (s->slots[i] == NULL) {
+            ot_pattern_set_free(s);
+            return OT_E_NOMEM;
+        }
+        for (unsigned k = 0; k < p->npaths; k++) {
+            struct ot_sv t = ot_path_text(p->paths[k]);
+            unsigned slot = s->nslots;
+            for (unsigned j = 0; j <= i && slot == s->nslots; j++) {
+                const struct ot_pattern *q = pats[j];
+                for (unsigned l = 0; l < q->npaths && (j < i || l < k); l++) {
+                    if (ot_sv_eq(ot_path_text(q->paths[l]), t)) {
+                        slot = s->slots[j][l];
+                        break;
+                    }
+                }
+            }
+            if (slot == s->nslots) {
+                s->nslots++;
+            }
+            s->slots[i][k] = slot;
+        }
+    }
+    *out = s;
+    return OT_OK;
+}
+
+void ot_pattern_set_free(struct ot_pattern_set *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    for (unsigned i = 0; s->slots != NULL && i < s->n; i++) {
+        ot_free(s->slots[i]);
+    }
+    ot_free(s->slots);
+    ot_free(s);
+}
+
+unsigned ot_pattern_set_match(const struct ot_pattern_set *s, struct ot_matcher *m,
+                              const struct ot_record *rec, bool *hits)
+{
+    bool cached = cache_prepare(m, s->nslots);
+    unsigned count = 0;
+    for (unsigned i = 0; i < s->n; i++) {
+        const struct ot_pattern *p = s->pats[i];
+        if (p->kind == OT_PATTERN_JSON) {
+            struct eval e = { .p = p, .m = m, .rec = rec, .slots = cached ? s->slots[i] : NULL };
+            hits[i] = eval(&e, p->root);
+        } else {
+            hits[i] = ot_pattern_match(p, m, rec);
+        }
+        count += hits[i];
+    }
+    return count;
 }

@@ -12,6 +12,7 @@
  * its column.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@
 #include "core/private.h"
 
 #define OT_PATTERN_MAX_DEPTH 32u
-#define OT_PATTERN_MAX_NODES 512u
+#define OT_PATTERN_MAX_NODES OT_PATTERN_MAX_NODES_PUBLIC
 #define OT_PATTERN_MAX_TERMS 64u
 
 struct ps {
@@ -70,6 +71,12 @@ void ot_pattern_free(struct ot_pattern *p)
     for (unsigned i = 0; i < p->nnodes; i++) {
         if (p->nodes[i].kind == N_COND) {
             value_cleanup(&p->nodes[i].v);
+        }
+        if (p->nodes[i].kind == N_IN) {
+            for (unsigned k = 0; k < p->nodes[i].nset; k++) {
+                ot_free((void *)(uintptr_t)p->nodes[i].set[k].p);
+            }
+            ot_free(p->nodes[i].set);
         }
     }
     for (unsigned i = 0; i < p->npaths; i++) {
@@ -372,6 +379,14 @@ static ot_status parse_left(struct ps *ps, unsigned *field)
                     "write selectors as $.name.name[0]", "bad selector: %s",
                     perr_.what[0] ? perr_.what + 20 : "nothing after '$'");
     }
+    for (unsigned i = 0; i < ps->p->npaths; i++) {
+        if (ot_sv_eq(ot_path_text(ps->p->paths[i]), ot_path_text(path))) {
+            ot_path_free(path); /* the same selector again: evaluate it once per record */
+            *field = i;
+            ps->i = k;
+            return OT_OK;
+        }
+    }
     struct ot_path **np = ot_realloc(ps->p->paths, (ps->p->npaths + 1) * sizeof(*np));
     if (np == NULL) {
         ot_path_free(path);
@@ -513,6 +528,78 @@ static ot_status parse_or(struct ps *ps, unsigned *out)
     return parse_binary(ps, out, true);
 }
 
+/*
+ * Fold `($.f = A) || ($.f = B) || ...` into one N_IN node: the CIS patterns are
+ * mostly such chains on eventName, and a sorted set answers them with one
+ * lookup and a binary search instead of up to 19 comparisons. Only plain
+ * string literals fold (no wildcards, regexes or numbers), so the meaning is
+ * unchanged: a string field equal to one of them.
+ */
+static bool foldable(const struct ot_pattern *p, unsigned i, unsigned *field, unsigned *count)
+{
+    const struct node *n = &p->nodes[i];
+    if (n->kind == N_OR) {
+        return foldable(p, n->left, field, count) && foldable(p, n->right, field, count);
+    }
+    if (n->kind != N_COND || n->op != OP_EQ || n->v.kind != V_STRING || n->v.is_number) {
+        return false;
+    }
+    if (*count > 0 && n->field != *field) {
+        return false;
+    }
+    *field = n->field;
+    (*count)++;
+    return true;
+}
+
+static void collect(struct ot_pattern *p, unsigned i, struct ot_sv *set, unsigned *k)
+{
+    struct node *n = &p->nodes[i];
+    if (n->kind == N_OR) {
+        collect(p, n->left, set, k);
+        collect(p, n->right, set, k);
+        return;
+    }
+    set[(*k)++] = (struct ot_sv){ n->v.text, n->v.len }; /* moves the text */
+    n->v.text = NULL;
+}
+
+static int cmp_lit(const void *a, const void *b)
+{
+    const struct ot_sv *x = a, *y = b;
+    if (x->n != y->n) {
+        return x->n < y->n ? -1 : 1;
+    }
+    return memcmp(x->p, y->p, x->n);
+}
+
+static ot_status fold(struct ps *ps, unsigned i, unsigned depth)
+{
+    struct ot_pattern *p = ps->p;
+    struct node *n = &p->nodes[i];
+    if (depth > OT_PATTERN_MAX_NODES || (n->kind != N_AND && n->kind != N_OR)) {
+        return OT_OK;
+    }
+    unsigned field = 0, count = 0;
+    if (n->kind == N_OR && foldable(p, i, &field, &count) && count >= 3) {
+        struct ot_sv *set = ot_calloc(count, sizeof(*set));
+        if (set == NULL) {
+            return ot_fail(ps->err, OT_E_NOMEM, NULL, "out of memory compiling a pattern");
+        }
+        unsigned k = 0;
+        collect(p, i, set, &k);
+        qsort(set, k, sizeof(*set), cmp_lit);
+        n = &p->nodes[i];
+        n->kind = N_IN;
+        n->field = field;
+        n->set = set;
+        n->nset = k;
+        return OT_OK;
+    }
+    ot_status st = fold(ps, n->left, depth + 1);
+    return st == OT_OK ? fold(ps, p->nodes[i].right, depth + 1) : st;
+}
+
 static ot_status parse_json(struct ps *ps)
 {
     ps->p->kind = OT_PATTERN_JSON;
@@ -533,7 +620,7 @@ static ot_status parse_json(struct ps *ps)
         return perr(ps, OT_E_PARSE, ps->i, "put the whole pattern inside { }",
                     "unexpected text after '}'");
     }
-    return OT_OK;
+    return fold(ps, ps->p->root, 0);
 }
 
 static ot_status parse_space(struct ps *ps)

@@ -41,7 +41,12 @@ enum cond_op {
     OP_NOT_EXISTS,
 };
 
-enum node_kind { N_AND, N_OR, N_COND };
+enum node_kind {
+    N_AND,
+    N_OR,
+    N_COND,
+    N_IN, /* an OR of `field = "literal"` folded into one sorted set (docs/internals) */
+};
 
 /* An expression tree in one array; children are indexes. */
 struct node {
@@ -50,6 +55,8 @@ struct node {
     enum cond_op op;      /* N_COND */
     unsigned field;       /* N_COND: JSON: index into paths; space: unused */
     struct value v;       /* N_COND */
+    struct ot_sv *set;    /* N_IN: literals sorted by length then bytes, owned */
+    unsigned nset;
 };
 
 /* A term of a term pattern. */
@@ -86,8 +93,20 @@ struct ot_pattern {
     unsigned nregex;
 };
 
+/* Patterns evaluated together share one lookup per distinct selector. */
+struct ot_pattern_set {
+    struct ot_pattern *const *pats; /* borrowed */
+    unsigned n;
+    unsigned **slots; /* slots[i][k]: the set-wide slot of pattern i's selector k */
+    unsigned nslots;
+};
+
 struct ot_matcher {
     pcre2_match_data *md;
+    /* field values already looked up in the record being matched, by slot */
+    struct ot_value *cache;
+    uint8_t *cached;
+    unsigned cache_cap;
     struct ot_buf scratch; /* decoded strings */
     struct ot_tape tape;   /* messages parsed as JSON */
     /* space-delimited: message fields, and what the last match extracted */
@@ -97,6 +116,9 @@ struct ot_matcher {
     struct ot_sv ex_value[OT_PATTERN_MAX_FIELDS];
     unsigned nex;
 };
+
+/* Conditions in one pattern (and so distinct selectors). */
+#define OT_PATTERN_MAX_NODES_PUBLIC 512u
 
 /* Glob match: '*' matches any run of bytes; everything else is literal. */
 bool ot_glob_match(const char *pat, size_t plen, const char *s, size_t slen);
