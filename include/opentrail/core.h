@@ -79,6 +79,18 @@ OT_API ot_status ot_buf_json_str(struct ot_buf *b, struct ot_sv s);
  */
 OT_API ot_status ot_parse_u64(struct ot_sv s, uint64_t max, bool allow_suffix, uint64_t *out);
 
+/**
+ * ot_time_parse() - parse a CloudTrail timestamp, YYYY-MM-DDTHH:MM:SSZ (also
+ * with fractional seconds, or a +HH:MM offset), into ms since the epoch, UTC.
+ * Returns false, leaving @out_ms alone, for anything else.
+ */
+OT_API bool ot_time_parse(struct ot_sv s, int64_t *out_ms);
+
+/**
+ * ot_time_format() - write @ms as YYYY-MM-DDTHH:MM:SSZ into @out (21 bytes with the NUL).
+ */
+OT_API void ot_time_format(int64_t ms, char out[21]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -90,6 +90,90 @@ OT_API void ot_matcher_extracted(const struct ot_matcher *m, unsigned i, struct 
                                  struct ot_sv *value);
 
 /* ------------------------------------------------------------------------ */
+/* Alarms (CloudWatch's model, spec 6.6)                                    */
+
+enum ot_alarm_state { OT_ALARM_INSUFFICIENT_DATA = 0, OT_ALARM_OK, OT_ALARM_ALARM };
+enum ot_missing_data {
+    OT_MISSING = 0,
+    OT_MISSING_IGNORE,
+    OT_MISSING_BREACHING,
+    OT_MISSING_NOT_BREACHING
+};
+enum ot_comparison { OT_CMP_GE = 0, OT_CMP_GT, OT_CMP_LT, OT_CMP_LE };
+enum ot_statistic {
+    OT_STAT_SUM = 0,
+    OT_STAT_SAMPLE_COUNT,
+    OT_STAT_AVERAGE,
+    OT_STAT_MINIMUM,
+    OT_STAT_MAXIMUM
+};
+
+struct ot_alarm_def {
+    unsigned period_s;            /* Period: 10, 20, 30 or a multiple of 60 */
+    unsigned evaluation_periods;  /* N >= 1 */
+    unsigned datapoints_to_alarm; /* M, 1..N (0 means N) */
+    double threshold;
+    enum ot_comparison cmp;
+    enum ot_statistic stat;
+    enum ot_missing_data missing;
+};
+
+/* One period's aggregate of metric values; present = at least one value. */
+struct ot_datapoint {
+    bool present;
+    double sum, count, min, max;
+};
+
+/* The number of periods an evaluation looks at: N + 2, as CloudWatch's range does for N = 3. */
+OT_API unsigned ot_alarm_range(const struct ot_alarm_def *def);
+
+/**
+ * ot_alarm_check() - validate @def as PutMetricAlarm does; OT_E_USAGE with the
+ * field named in @err otherwise.
+ */
+OT_API ot_status ot_alarm_check(const struct ot_alarm_def *def, struct ot_error *err);
+
+/**
+ * ot_alarm_evaluate() - the state an alarm moves to, given the last @n
+ * periods of datapoints (@points[0] oldest; @n = ot_alarm_range) and its
+ * current state, by CloudWatch's rules for M of N and TreatMissingData
+ * (docs/alarms.md).
+ */
+OT_API enum ot_alarm_state ot_alarm_evaluate(const struct ot_alarm_def *def,
+                                             const struct ot_datapoint *points, unsigned n,
+                                             enum ot_alarm_state current);
+
+/* Add one metric value to a period's aggregate. */
+OT_API void ot_datapoint_add(struct ot_datapoint *dp, double value);
+
+OT_API const char *ot_alarm_state_name(enum ot_alarm_state s);
+
+/* One period of a metric series: its start (ms since the epoch, a multiple of the period). */
+struct ot_series_point {
+    int64_t start_ms;
+    struct ot_datapoint dp;
+};
+
+/* A state change found by ot_alarm_replay(). */
+struct ot_transition {
+    int64_t at_ms; /* start of the period evaluated */
+    enum ot_alarm_state from, to;
+    double value; /* the statistic of the newest period, 0 when it had no data */
+    bool has_value;
+};
+typedef void (*ot_transition_fn)(void *ctx, const struct ot_transition *t);
+
+/**
+ * ot_alarm_replay() - evaluate @def period by period over a series, as
+ * CloudWatch would have while it arrived, and report each state change.
+ * @pts are sorted by start_ms with no two in the same period. Evaluation runs
+ * from the first period until the last has left the evaluation range, starting from
+ * INSUFFICIENT_DATA. Returns OT_E_USAGE if @def is invalid.
+ */
+OT_API ot_status ot_alarm_replay(const struct ot_alarm_def *def, const struct ot_series_point *pts,
+                                 size_t n, ot_transition_fn fn, void *ctx, struct ot_error *err);
+
+/* ------------------------------------------------------------------------ */
 /* The CIS pack                                                             */
 
 struct ot_cis_rule {

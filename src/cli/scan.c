@@ -13,6 +13,76 @@
 
 #define MAX_RULES 64
 
+/* Matches per period of one rule: open addressing on the period's start. */
+struct pmap {
+    struct ot_series_point *v; /* start_ms INT64_MIN = empty slot */
+    size_t cap, used;
+};
+
+static bool pmap_add(struct pmap *m, int64_t start, const struct ot_datapoint *dp)
+{
+    if ((m->used + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        struct ot_series_point *v = ot_malloc(cap * sizeof(*v));
+        if (v == NULL) {
+            return false;
+        }
+        for (size_t i = 0; i < cap; i++) {
+            v[i].start_ms = INT64_MIN;
+        }
+        for (size_t i = 0; i < m->cap; i++) {
+            if (m->v[i].start_ms != INT64_MIN) {
+                size_t j = (size_t)((uint64_t)m->v[i].start_ms / 1000 * 2654435761u) & (cap - 1);
+                while (v[j].start_ms != INT64_MIN) {
+                    j = (j + 1) & (cap - 1);
+                }
+                v[j] = m->v[i];
+            }
+        }
+        ot_free(m->v);
+        m->v = v;
+        m->cap = cap;
+    }
+    size_t j = (size_t)((uint64_t)start / 1000 * 2654435761u) & (m->cap - 1);
+    while (m->v[j].start_ms != INT64_MIN && m->v[j].start_ms != start) {
+        j = (j + 1) & (m->cap - 1);
+    }
+    if (m->v[j].start_ms == INT64_MIN) {
+        m->v[j].start_ms = start;
+        memset(&m->v[j].dp, 0, sizeof(m->v[j].dp));
+        m->used++;
+    }
+    struct ot_datapoint *d = &m->v[j].dp;
+    if (!d->present) {
+        *d = *dp;
+    } else {
+        d->sum += dp->sum;
+        d->count += dp->count;
+        d->min = dp->min < d->min ? dp->min : d->min;
+        d->max = dp->max > d->max ? dp->max : d->max;
+    }
+    return true;
+}
+
+static void pmap_cleanup(struct pmap *m)
+{
+    ot_free(m->v);
+    memset(m, 0, sizeof(*m));
+}
+
+/* The alarm every scan rule gets with --alarms: CIS's recipe (Sum >= 1 over 5
+ * minutes, one period), with quiet periods as not breaching so that a quiet
+ * account reads OK rather than INSUFFICIENT_DATA. */
+static const struct ot_alarm_def cis_alarm = {
+    .period_s = 300,
+    .evaluation_periods = 1,
+    .datapoints_to_alarm = 1,
+    .threshold = 1,
+    .cmp = OT_CMP_GE,
+    .stat = OT_STAT_SUM,
+    .missing = OT_MISSING_NOT_BREACHING,
+};
+
 struct rule {
     char id[32];
     const struct ot_cis_rule *cis; /* NULL for -p patterns */
@@ -20,6 +90,7 @@ struct rule {
     unsigned long long matches;
     struct ot_buf events; /* the first max_events, one per line (text or JSON) */
     unsigned long long kept;
+    struct pmap series; /* --alarms: matches per period */
 };
 
 struct scan {
@@ -28,6 +99,7 @@ struct scan {
     long long max_events;
     bool json;
     bool fail_on_match;
+    bool alarms;
     bool nomem; /* a worker ran out of memory: the result is incomplete */
     struct ot_pattern *pats[MAX_RULES];
     struct ot_pattern_set *set; /* all rules, sharing field lookups */
@@ -46,6 +118,7 @@ struct scan_worker {
     unsigned long long kept[MAX_RULES];
     struct hit *hits;
     size_t nhits, cap;
+    struct pmap series[MAX_RULES];
     struct ot_buf text;
     bool nomem;
 };
@@ -115,6 +188,19 @@ static bool scan_record(struct cli_worker *w, const struct ot_record *rec)
             continue;
         }
         sw->matches[i]++;
+        if (s->alarms) {
+            int64_t ms;
+            struct ot_value t = ot_record_get(rec, s->f_time);
+            if (t.type == OT_STRING && ot_time_parse(ot_value_raw(t), &ms)) {
+                const int64_t p = (int64_t)cis_alarm.period_s * 1000;
+                struct ot_datapoint one = { 0 };
+                ot_datapoint_add(&one, 1);
+                if (!pmap_add(&sw->series[i], ms - ((ms % p) + p) % p, &one)) {
+                    sw->nomem = true;
+                    return false;
+                }
+            }
+        }
         if (s->max_events >= 0 && (long long)sw->kept[i] >= s->max_events) {
             continue; /* this input alone has enough: the rest are only counted */
         }
@@ -151,6 +237,14 @@ static void scan_commit(struct cli_reader *cr, struct cli_worker *w)
         s->rules[i].matches += sw->matches[i];
         sw->matches[i] = 0;
         sw->kept[i] = 0;
+        struct pmap *m = &sw->series[i];
+        for (size_t k = 0; k < m->cap; k++) {
+            if (m->v[k].start_ms != INT64_MIN &&
+                !pmap_add(&s->rules[i].series, m->v[k].start_ms, &m->v[k].dp)) {
+                sw->nomem = true;
+            }
+        }
+        pmap_cleanup(m);
     }
     for (size_t k = 0; k < sw->nhits; k++) {
         struct rule *r = &s->rules[sw->hits[k].rule];
@@ -191,6 +285,9 @@ static void scan_fini(void *ctx, void *cmd)
         return;
     }
     s->nomem = s->nomem || sw->nomem;
+    for (unsigned i = 0; i < MAX_RULES; i++) {
+        pmap_cleanup(&sw->series[i]);
+    }
     ot_matcher_free(sw->m);
     ot_free(sw->hits);
     ot_buf_cleanup(&sw->text);
@@ -215,6 +312,96 @@ static int add_rule(struct scan *s, const char *id, const struct ot_cis_rule *ci
     r->events = OT_BUF_INIT(SIZE_MAX);
     s->nrules++;
     return CLI_OK;
+}
+
+struct change {
+    int64_t at_ms;
+    unsigned rule;
+    struct ot_transition t;
+};
+
+struct changes {
+    struct change *v;
+    size_t n, cap;
+    unsigned rule;
+    bool nomem;
+};
+
+static void on_change(void *ctx, const struct ot_transition *t)
+{
+    struct changes *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        struct change *v = ot_realloc(c->v, cap * sizeof(*v));
+        if (v == NULL) {
+            c->nomem = true;
+            return;
+        }
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n++] = (struct change){ t->at_ms, c->rule, *t };
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const struct ot_series_point *x = a, *y = b;
+    return x->start_ms < y->start_ms ? -1 : x->start_ms > y->start_ms;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const struct change *x = a, *y = b;
+    if (x->at_ms != y->at_ms) {
+        return x->at_ms < y->at_ms ? -1 : 1;
+    }
+    return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* Replay each rule's alarm over its matches per period; all changes, by time. */
+static bool replay(struct scan *s, struct changes *c)
+{
+    for (unsigned i = 0; i < s->nrules; i++) {
+        struct pmap *m = &s->rules[i].series;
+        size_t k = 0;
+        for (size_t j = 0; j < m->cap; j++) {
+            if (m->v[j].start_ms != INT64_MIN) {
+                m->v[k++] = m->v[j]; /* compact: the map is not used after this */
+            }
+        }
+        if (k == 0) {
+            continue;
+        }
+        qsort(m->v, k, sizeof(*m->v), by_start);
+        c->rule = i;
+        if (ot_alarm_replay(&cis_alarm, m->v, k, on_change, c, NULL) != OT_OK) {
+            return false;
+        }
+    }
+    if (c->n > 1) {
+        qsort(c->v, c->n, sizeof(*c->v), by_time);
+    }
+    return !c->nomem;
+}
+
+static void print_changes(const struct scan *s, const struct changes *c)
+{
+    (void)printf("\nalarm replay (matches per %u s, Sum >= %g, %u of %u period, quiet periods "
+                 "not breaching): %zu state change%s\n",
+                 cis_alarm.period_s, cis_alarm.threshold, cis_alarm.datapoints_to_alarm,
+                 cis_alarm.evaluation_periods, c->n, c->n == 1 ? "" : "s");
+    for (size_t k = 0; k < c->n; k++) {
+        char ts[21];
+        ot_time_format(c->v[k].at_ms, ts);
+        const struct ot_transition *t = &c->v[k].t;
+        (void)printf("  %s  %-28s %s -> %s", ts, s->rules[c->v[k].rule].id,
+                     ot_alarm_state_name(t->from), ot_alarm_state_name(t->to));
+        if (t->to == OT_ALARM_ALARM && t->has_value) {
+            (void)printf("  (%g >= %g in %u min)", t->value, cis_alarm.threshold,
+                         cis_alarm.period_s / 60);
+        }
+        (void)printf("\n");
+    }
 }
 
 static void print_text(const struct scan *s, const struct cli_reader *cr)
@@ -243,11 +430,34 @@ static void print_text(const struct scan *s, const struct cli_reader *cr)
     }
 }
 
-static int print_json(const struct scan *s, const struct cli_reader *cr)
+static int print_json(const struct scan *s, const struct cli_reader *cr, const struct changes *ch)
 {
     struct ot_buf b = OT_BUF_INIT(SIZE_MAX);
-    ot_status st = ot_buf_printf(&b, "{\"records\":%llu,\"files\":%llu,\"rules\":[",
-                                 cr->rep.records, cr->rep.files);
+    ot_status st =
+        ot_buf_printf(&b, "{\"records\":%llu,\"files\":%llu,", cr->rep.records, cr->rep.files);
+    if (st == OT_OK && s->alarms) {
+        st = ot_buf_append_cstr(&b, "\"alarms\":[");
+        for (size_t k = 0; k < ch->n && st == OT_OK; k++) {
+            char ts[21];
+            ot_time_format(ch->v[k].at_ms, ts);
+            const struct ot_transition *t = &ch->v[k].t;
+            st = ot_buf_printf(&b, "%s{\"time\":\"%s\",\"rule\":", k ? "," : "", ts);
+            if (st == OT_OK) {
+                st = ot_buf_json_str(&b, ot_sv_cstr(s->rules[ch->v[k].rule].id));
+            }
+            if (st == OT_OK) {
+                st = ot_buf_printf(&b, ",\"from\":\"%s\",\"to\":\"%s\",\"value\":%g}",
+                                   ot_alarm_state_name(t->from), ot_alarm_state_name(t->to),
+                                   t->value);
+            }
+        }
+        if (st == OT_OK) {
+            st = ot_buf_append_cstr(&b, "],");
+        }
+    }
+    if (st == OT_OK) {
+        st = ot_buf_append_cstr(&b, "\"rules\":[");
+    }
     for (unsigned i = 0; i < s->nrules && st == OT_OK; i++) {
         const struct rule *r = &s->rules[i];
         const struct ot_cis_rule *c = r->cis;
@@ -333,8 +543,10 @@ static const char help[] =
     "                          S3 public access alert (docs/cis.md)\n"
     "      --json              one JSON object; events are the full records\n"
     "  -e, --events N          matched events shown per rule (default 10, -1 all)\n"
-    "      --fail-on-match     exit 1 when any rule matched (for CI)\n" CLI_READ_HELP
-    "  -h, --help              this help\n"
+    "      --fail-on-match     exit 1 when any rule matched (for CI)\n"
+    "      --alarms            replay each rule's alarm over eventTime (CIS recipe: Sum\n"
+    "                          of matches per 5 min >= 1) and list its state "
+    "changes\n" CLI_READ_HELP "  -h, --help              this help\n"
     "\n"
     "Pattern syntax: docs/filter-patterns.md. Exit status: 0, or 1 with\n"
     "--fail-on-match and a match; 2 bad pattern; 3 some input was bad.\n";
@@ -347,6 +559,7 @@ int cli_scan(int argc, char **argv, const struct cli_global *g)
         { "json", no_argument, NULL, 'J' },
         { "events", required_argument, NULL, 'e' },
         { "fail-on-match", no_argument, NULL, 'F' },
+        { "alarms", no_argument, NULL, 'A' },
         { "help", no_argument, NULL, 'h' },
         CLI_READ_LONGOPTS,
         { NULL, 0, NULL, 0 },
@@ -375,6 +588,9 @@ int cli_scan(int argc, char **argv, const struct cli_global *g)
             break;
         case 'F':
             s.fail_on_match = true;
+            break;
+        case 'A':
+            s.alarms = true;
             break;
         case 'e': {
             char *end = NULL;
@@ -433,8 +649,21 @@ int cli_scan(int argc, char **argv, const struct cli_global *g)
             (void)fprintf(stderr, "opentrail scan: out of memory: the counts are incomplete\n");
             rc = CLI_SYSTEM;
         }
+        struct changes changes = { 0 };
+        if (rc != CLI_USAGE && s.alarms && !replay(&s, &changes)) {
+            (void)fprintf(stderr, "opentrail scan: out of memory replaying alarms\n");
+            rc = CLI_SYSTEM;
+        }
         if (rc != CLI_USAGE) {
-            int prc = s.json ? print_json(&s, &cr) : (print_text(&s, &cr), CLI_OK);
+            int prc = CLI_OK;
+            if (s.json) {
+                prc = print_json(&s, &cr, &changes);
+            } else {
+                print_text(&s, &cr);
+                if (s.alarms) {
+                    print_changes(&s, &changes);
+                }
+            }
             if (prc != CLI_OK) {
                 rc = prc;
             }
@@ -449,12 +678,14 @@ int cli_scan(int argc, char **argv, const struct cli_global *g)
                 rc = CLI_VERDICT;
             }
         }
+        ot_free(changes.v);
         cli_report_notes(&cr);
     }
     ot_pattern_set_free(s.set);
     for (unsigned i = 0; i < s.nrules; i++) {
         ot_pattern_free(s.rules[i].pattern);
         ot_buf_cleanup(&s.rules[i].events);
+        pmap_cleanup(&s.rules[i].series);
     }
     for (size_t i = 0; i < 9; i++) {
         ot_path_free(*paths[i]);

@@ -101,3 +101,19 @@ expect_rc "scan without a pattern exits 2" 2 "$OT" scan "$INV"
 for c in scan test-pattern; do
     expect_rc "opentrail $c --help" 0 "$OT" $c --help
 done
+
+# --alarms: the CIS alarm replayed over eventTime. Each rule with matches first goes to
+# ALARM in the 5-minute period of its earliest match (floor of eventTime to 300 s, by jq).
+expect_rc "scan --cis --alarms --json" 0 "$OT" scan --cis --alarms --json --events -1 "$INV"
+cp "$T/out" "$T/alarms.json"
+for id in iam_policy_changes security_group_changes unauthorized_api_calls organizations_changes; do
+    want=$(jq -r ".rules[] | select(.id == \"$id\") | [.events[].eventTime | fromdateiso8601 | . - (. % 300)] | min | todateiso8601" "$T/alarms.json")
+    got=$(jq -r "[.alarms[] | select(.rule == \"$id\" and .to == \"ALARM\")][0].time" "$T/alarms.json")
+    expect_eq "$id alarms in the period of its first match" "$got" "$want"
+done
+expect_eq "every rule that matched went to ALARM once at least" \
+    "$(jq '[.alarms[] | select(.to == "ALARM") | .rule] | unique | length' "$T/alarms.json")" \
+    "$(jq '[.rules[] | select(.matches > 0)] | length' "$T/alarms.json")"
+expect_eq "and every ALARM ended in OK after the incident" \
+    "$(jq '[.alarms[] | select(.to == "ALARM")] | length' "$T/alarms.json")" \
+    "$(jq '[.alarms[] | select(.from == "ALARM" and .to == "OK")] | length' "$T/alarms.json")"
