@@ -9,8 +9,10 @@
 
 #include "opentrail/core.h"
 #include "opentrail/limits.h"
+#include "opentrail/prove.h"
 #include "opentrail/record.h"
 #include "opentrail/scan.h"
 #include "opentrail/status.h"
+#include "opentrail/store.h"
 
 #endif

@@ -22,6 +22,9 @@ struct cli_cmd {
 static const struct cli_cmd commands[] = {
     { "cat", cli_cat, "print CloudTrail records as NDJSON or TSV (files, trees, stdin)" },
     { "stats", cli_stats, "count records by source, name, region, day, category, error" },
+    { "ingest", cli_ingest, "records into a trail: log files, hourly signed digests" },
+    { "keys", cli_keys, "digest signing keys: generate, list, export" },
+    { "validate", cli_validate, "validate log files and digests as aws cloudtrail validate-logs" },
 };
 
 static void usage(FILE *f)
