@@ -236,7 +236,8 @@ struct ot_trail_opts {
     const char *bucket, *prefix, *org_id, *trail_name, *home_region;
     const char *account_id; /* records without recipientAccountId get this */
     const char *keys_dir;
-    bool replay; /* delivery times from eventTime; else now_ms */
+    bool replay;    /* delivery times from eventTime; else now_ms */
+    bool new_chain; /* logging restarted: a starting digest, not a link to the last */
     int64_t now_ms;
     size_t max_file_bytes;  /* uncompressed cap of one log file */
     size_t max_total_bytes; /* records held before writing */

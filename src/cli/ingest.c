@@ -34,6 +34,8 @@ static const char help[] =
     "      --replay            delivery times from each record's eventTime (5-minute\n"
     "                          windows), so old data lands in old hours with the key\n"
     "                          valid then; default: delivered now\n"
+    "      --restart           logging was off: begin a new chain (a starting digest)\n"
+    "                          instead of linking to the trail's last digest\n"
     "      --max-log-bytes N   uncompressed cap of one log file (default 64M)\n"
     "      --max-total-bytes N records held for one run (default 4G)\n" CLI_READ_HELP
     "  -h, --help              this help\n"
@@ -115,6 +117,7 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
         O_REPLAY,
         O_MAXLOG,
         O_MAXTOTAL,
+        O_RESTART,
     };
     static const struct option longopts[] = {
         { "trail", required_argument, NULL, O_TRAIL },
@@ -124,6 +127,7 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
         { "home-region", required_argument, NULL, O_HOME },
         { "account-id", required_argument, NULL, O_ACCT },
         { "replay", no_argument, NULL, O_REPLAY },
+        { "restart", no_argument, NULL, O_RESTART },
         { "max-log-bytes", required_argument, NULL, O_MAXLOG },
         { "max-total-bytes", required_argument, NULL, O_MAXTOTAL },
         CLI_READ_LONGOPTS,
@@ -158,6 +162,9 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
             break;
         case O_REPLAY:
             to.replay = true;
+            break;
+        case O_RESTART:
+            to.new_chain = true;
             break;
         case O_MAXLOG:
         case O_MAXTOTAL:

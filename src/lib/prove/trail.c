@@ -35,6 +35,7 @@ struct group {
     char *account, *region;
     struct ot_chain_link link;
     bool has_link;
+    int64_t restart_after; /* end of the chain that a restart left behind, or INT64_MIN */
     int64_t first_delivery, last_delivery;
 };
 
@@ -255,9 +256,16 @@ ot_status ot_trail_writer_finish(struct ot_trail_writer *w, struct ot_trail_stat
     for (size_t gi = 0; gi < w->ng; gi++) {
         struct ot_trail_loc loc;
         loc_of(w, &w->g[gi], &loc);
+        w->g[gi].restart_after = INT64_MIN;
         st = ot_chain_find_last(w->b, &loc, &w->g[gi].link, &w->g[gi].has_link, err);
         if (st != OT_OK) {
             goto out;
+        }
+        if (w->o.new_chain && w->g[gi].has_link) {
+            /* logging restarted: the old chain ends here, a starting digest begins */
+            w->g[gi].restart_after = w->g[gi].link.end_ms;
+            ot_chain_link_cleanup(&w->g[gi].link);
+            w->g[gi].has_link = false;
         }
         w->g[gi].first_delivery = INT64_MAX;
         w->g[gi].last_delivery = INT64_MIN;
@@ -277,6 +285,13 @@ ot_status ot_trail_writer_finish(struct ot_trail_writer *w, struct ot_trail_stat
                                 : floor_to(w->o.now_ms, 1000);
         if (g->has_link && d <= g->link.end_ms) {
             d = floor_to(g->link.end_ms, OT_MINUTE_MS) + OT_MINUTE_MS; /* late delivery */
+        }
+        if (!g->has_link && d <= g->restart_after) {
+            char t[21];
+            ot_time_iso(g->restart_after, t);
+            st = ot_fail(err, OT_E_USAGE, "restart only with records after the old chain's end",
+                         "a record falls before %s, where the trail's old chain ends", t);
+            goto out;
         }
         r->delivery_ms = d;
         g->first_delivery = d < g->first_delivery ? d : g->first_delivery;
