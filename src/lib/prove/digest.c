@@ -70,6 +70,9 @@ ot_status ot_digest_parse(const void *json, size_t n, struct ot_digest **out, st
     ot_status st = OT_OK;
     struct ot_digest *d = NULL;
     json_t *root = json_loadb(json, n, 0, &je);
+    if (root == NULL && json_error_code(&je) == json_error_out_of_memory) {
+        return ot_fail(err, OT_E_NOMEM, NULL, "out of memory");
+    }
     if (root == NULL) {
         st = ot_fail(err, OT_E_PARSE, NULL, "digest is not JSON: %s", je.text);
         if (err != NULL) {

@@ -543,6 +543,9 @@ ot_status ot_keys_parse_list(const void *json, size_t n, struct ot_keyring *out,
     struct ot_keyring ring = { 0 };
     ot_status st = OT_OK;
     json_t *root = json_loadb(json, n, JSON_REJECT_DUPLICATES, &je);
+    if (root == NULL && json_error_code(&je) == json_error_out_of_memory) {
+        return ot_fail(err, OT_E_NOMEM, NULL, "out of memory");
+    }
     if (root == NULL) {
         st = ot_fail(err, OT_E_PARSE, "give the output of opentrail keys export",
                      "invalid JSON: %s", je.text);
