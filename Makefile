@@ -106,7 +106,7 @@ fuzz: deps $(F_BINS)
 	scripts/fuzz.sh $(FUZZ_SECONDS) $(F_BINS)
 
 # --- benchmarks --------------------------------------------------------------
-bench: deps $(BUILD)/opentrail $(BUILD)/bench/inflate_floor
+bench: deps $(BUILD)/opentrail $(BUILD)/bench/inflate_floor $(BUILD)/bench/verify_floor
 	bench/run.sh
 
 $(BUILD)/bench/%: bench/%.c
