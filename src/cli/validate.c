@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -356,6 +357,15 @@ int cli_validate(int argc, char **argv, const struct cli_global *g)
     if (root == NULL) {
         (void)snprintf(rootbuf, sizeof(rootbuf), "%s/buckets", g->data_dir);
         root = rootbuf;
+    }
+    char bdir[4200];
+    struct stat sb;
+    (void)snprintf(bdir, sizeof(bdir), "%s/%s", root, o.bucket);
+    if (stat(bdir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        /* the AWS CLI stops on NoSuchBucket too: an empty verdict would mislead */
+        (void)fprintf(
+            stderr, "opentrail: %s: no such bucket folder (check --root and --s3-bucket)\n", bdir);
+        return CLI_USAGE;
     }
     struct ot_keyring ring = { 0 };
     rc = load_keys(keys_file, g, &ring);

@@ -48,7 +48,7 @@ expect_rc "no public keys: exit 2" 2 "$OT" validate --root "$V/intact/tree" --ke
     --trail-arn "$ARN" --s3-bucket opentrail-test-bucket --start-time 2024-01-01T00:00:00Z --end-time 2024-01-01T02:00:00Z
 expect_grep "no public keys: the CLI's words" 'No public keys found between 2024-01-01T00:00:00Z and 2024-01-01T02:00:00Z' "$T/err"
 expect_rc "bad ARN: exit 2" 2 "$OT" validate --root "$V/intact/tree" --keys "$V/keys.json" \
-    --trail-arn arn:aws:s3:::x --s3-bucket b --start-time 2024-01-01T00:00:00Z
+    --trail-arn arn:aws:s3:::x --s3-bucket opentrail-test-bucket --start-time 2024-01-01T00:00:00Z
 expect_grep "bad ARN: says so" 'Invalid trail ARN' "$T/err"
 expect_rc "bad date: exit 2" 2 "$OT" validate --keys "$V/keys.json" --trail-arn "$ARN" --s3-bucket b --start-time yesterday
 expect_rc "start after end: exit 2" 2 "$OT" validate --root "$V/intact/tree" --keys "$V/keys.json" \
@@ -61,4 +61,7 @@ expect_rc "empty range: No digests found, exit 0 as the CLI" 0 "$OT" validate --
     --keys "$V/keys.json" --trail-arn "$ARN" --s3-bucket opentrail-test-bucket \
     --start-time 2025-01-01T00:00:00Z --end-time 2025-01-01T02:00:00Z
 expect_grep "empty range: says so" '^No digests found$' "$T/out"
+expect_rc "a missing bucket folder: exit 2, not an empty verdict" 2 "$OT" validate --root "$V/intact/tree" \
+    --keys "$V/keys.json" --trail-arn "$ARN" --s3-bucket no-such-bucket --start-time 2024-01-01T00:00:00Z
+expect_grep "a missing bucket folder: says which" 'no-such-bucket: no such bucket folder' "$T/err"
 expect_rc "validate --help" 0 "$OT" validate --help

@@ -82,7 +82,13 @@ ot_status ot_mkdirs_for(const char *path, struct ot_error *err)
             continue;
         }
         *p = '\0';
-        if (mkdir(d, 0750) != 0 && errno != EEXIST) {
+        if (mkdir(d, 0750) == 0) {
+            /* a new folder is durable only once its parent's entry is */
+            ot_status st = fsync_dir_of(d, err);
+            if (st != OT_OK) {
+                return st;
+            }
+        } else if (errno != EEXIST) {
             return sys_fail(err, errno, "cannot create folder", d);
         }
         *p = '/';
