@@ -211,6 +211,7 @@ struct ot_validate_result {
     struct ot_vitem *items;
     size_t n, cap;
     unsigned long valid_digests, invalid_digests, valid_logs, invalid_logs, extra_findings;
+    unsigned long valid_backfill, invalid_backfill; /* the backfill pass (2026 CLI) */
     bool found_start_set, found_end_set;
     int64_t found_start_ms, found_end_ms;
     uint64_t bytes_hashed; /* inflated log bytes */

@@ -169,11 +169,13 @@ static int print_json(const struct ot_validate_opts *o, const struct ot_validate
         (void)json_array_append_new(items, e);
     }
     (void)json_object_set_new(root, "items", items);
-    json_t *s = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "validDigests", (json_int_t)r->valid_digests,
-                          "invalidDigests", (json_int_t)r->invalid_digests, "validLogs",
-                          (json_int_t)r->valid_logs, "invalidLogs", (json_int_t)r->invalid_logs,
-                          "opentrailFindings", (json_int_t)r->extra_findings, "bytesHashed",
-                          (json_int_t)r->bytes_hashed);
+    json_t *s =
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "validDigests", (json_int_t)r->valid_digests,
+                  "invalidDigests", (json_int_t)r->invalid_digests, "validBackfillDigests",
+                  (json_int_t)r->valid_backfill, "invalidBackfillDigests",
+                  (json_int_t)r->invalid_backfill, "validLogs", (json_int_t)r->valid_logs,
+                  "invalidLogs", (json_int_t)r->invalid_logs, "opentrailFindings",
+                  (json_int_t)r->extra_findings, "bytesHashed", (json_int_t)r->bytes_hashed);
     (void)json_object_set_new(root, "summary", s);
     (void)json_object_set_new(root, "exitStatus", json_integer(rc));
     int ok = json_dumpf(root, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0;
@@ -221,7 +223,8 @@ static void print_text(const struct ot_validate_opts *o, const struct ot_validat
         (void)putchar('\n');
     }
     (void)printf("Results requested for %s to %s\n", a, b);
-    if (r->valid_digests == 0 && r->invalid_digests == 0) {
+    if (r->valid_digests == 0 && r->invalid_digests == 0 && r->valid_backfill == 0 &&
+        r->invalid_backfill == 0) {
         (void)printf("No digests found\n");
     } else {
         if (!r->found_start_set || !r->found_end_set) {
@@ -232,6 +235,7 @@ static void print_text(const struct ot_validate_opts *o, const struct ot_validat
             (void)printf("Results found for %s to %s:\n", a, b);
         }
         ratio(r->valid_digests, r->invalid_digests, "digest");
+        ratio(r->valid_backfill, r->invalid_backfill, "backfill digest");
         ratio(r->valid_logs, r->invalid_logs, "log");
         (void)putchar('\n');
     }
@@ -385,7 +389,9 @@ int cli_validate(int argc, char **argv, const struct cli_global *g)
         rc = st == OT_E_USAGE ? CLI_USAGE : CLI_SYSTEM;
         goto out;
     }
-    rc = (res.invalid_digests || res.invalid_logs || res.extra_findings) ? CLI_VERDICT : CLI_OK;
+    rc = (res.invalid_digests || res.invalid_backfill || res.invalid_logs || res.extra_findings)
+             ? CLI_VERDICT
+             : CLI_OK;
     if (json) {
         rc = print_json(&o, &res, rc);
     } else {

@@ -175,3 +175,34 @@ openssl dgst -sha256 -sign "$D/keys/$FP.pem" -out "$T/sig" "$T/sts"
 gzip -n <"$T/dj" >"$R/$k"
 jq -c --arg s "$(xxd -p "$T/sig" | tr -d '\n')" '.signature = $s' "$R/$k.meta.json" >"$T/m" && cp "$T/m" "$R/$k.meta.json"
 check prev-hash-forged "$T/keys.json" - 'INVALID \[opentrail\]: previousDigestHashValue does not match'
+
+# backfill digests (2026 CLI: a second chain, lines marked "(backfill) ", its own ratio). A log
+# file delivered late is listed by a signed backfill digest; 2.9.19 cannot read such trees, so
+# this is checked against the 2026 behaviour as the spec describes it (spec 3.2, 3.6).
+R=$(fresh backfill)
+late="${L3%_*}_LaTeDeLiVeReD0001.json.gz"
+cp "$R/$L3" "$R/$late"
+bk=$(dkey 3 | sed 's/\.json\.gz$/_backfill.json.gz/')
+zcat "$R/$(dkey 3)" | jq -c --arg k "$bk" --arg l "$late" --arg h "$(zcat "$R/$late" | sha256sum | cut -d' ' -f1)" \
+    '.digestS3Object = $k | .previousDigestS3Bucket = null | .previousDigestS3Object = null
+     | .previousDigestHashValue = null | .previousDigestHashAlgorithm = null | .previousDigestSignature = null
+     | .logFiles = [.logFiles[0] | .s3Object = $l | .hashValue = $h]' | tr -d '\n' >"$T/bf"
+printf '%s\n%s/%s\n%s\nnull' "$(jq -r .digestEndTime "$T/bf")" bk "$bk" "$(sha256sum <"$T/bf" | cut -d' ' -f1)" >"$T/sts"
+openssl dgst -sha256 -sign "$D/keys/$FP.pem" -out "$T/sig" "$T/sts"
+gzip -n <"$T/bf" >"$R/$bk"
+printf '{"signature":"%s","signature-algorithm":"SHA256withRSA","backfill-generation-timestamp":"2024-03-01T05:30:00Z"}' \
+    "$(xxd -p "$T/sig" | tr -d '\n')" >"$R/$bk.meta.json"
+bfv() { "$OT" validate --root "$R/.." --keys "$T/keys.json" --trail-arn "$ARN" --s3-bucket bk \
+    --start-time "$START" --end-time "$END" --verbose >"$T/bf.out" 2>"$T/bf.err"; }
+bfv
+expect_eq "backfill: all valid, exit 0" "$?" 0
+expect_grep "backfill: its digest line" "^\(backfill\) Digest file	s3://bk/$bk	valid$" "$T/bf.out"
+expect_grep "backfill: the late log file it lists" "^Log file	s3://bk/$late	valid$" "$T/bf.out"
+expect_grep "backfill: its own ratio" '^1/1 backfill digest files valid$' "$T/bf.out"
+expect_grep "backfill: the standard chain untouched" '^6/6 digest files valid$' "$T/bf.out"
+expect_eq "backfill: the late file is not called inserted" "$(grep -c 'opentrail' "$T/bf.err")" 0
+jq -c 'del(."backfill-generation-timestamp")' "$R/$bk.meta.json" >"$T/m" && cp "$T/m" "$R/$bk.meta.json"
+bfv
+expect_eq "backfill without its generation timestamp: exit 1" "$?" 1
+expect_grep "backfill without its generation timestamp: invalid format" "^\(backfill\) Digest file	s3://bk/$bk	INVALID: invalid format$" "$T/bf.err"
+expect_grep "backfill without its generation timestamp: its ratio" '^0/1 backfill digest files valid, 1/1 backfill digest files INVALID$' "$T/bf.out"

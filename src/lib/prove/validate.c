@@ -61,7 +61,10 @@ struct vctx {
     struct ot_trail_loc loc;
     struct ot_buf dprefix, dname; /* digest prefix, "<acct>_CloudTrail-Digest_<src>_<n>_<h>_" */
     char end_plus_1h[17], start_fmt[17];
-    struct strs listing; /* digest keys in range, oldest first; used as a stack */
+    struct strs listing;     /* digest keys in range, oldest first; used as a stack */
+    struct strs bf_listing;  /* the same for backfill digests (2026 CLI) */
+    bool backfill;           /* the backfill pass is running */
+    char listed_bucket[256]; /* the bucket the listings are of */
     struct logtask *tasks;
     size_t ntasks, tasks_cap;
     struct strs listed; /* every log key a parsed digest lists (extra check) */
@@ -148,20 +151,48 @@ static struct ot_vitem *add_item(struct vctx *c, enum ot_vitem_kind kind, bool v
     return it;
 }
 
+static const char *pass_tag(const struct vctx *c)
+{
+    return c->backfill ? "(backfill) " : "";
+}
+
+static void count_digest(struct vctx *c, bool valid)
+{
+    struct ot_validate_result *r = c->res;
+    if (c->backfill) {
+        *(valid ? &r->valid_backfill : &r->invalid_backfill) += 1;
+    } else {
+        *(valid ? &r->valid_digests : &r->invalid_digests) += 1;
+    }
+}
+
 static void invalid_digest(struct vctx *c, const char *bucket, const char *key, const char *why)
 {
-    c->res->invalid_digests++;
-    (void)add_item(c, OT_VI_DIGEST, false, bucket, key, "Digest file\ts3://%s/%s\tINVALID: %s",
-                   bucket, key, why);
+    count_digest(c, false);
+    (void)add_item(c, OT_VI_DIGEST, false, bucket, key, "%sDigest file\ts3://%s/%s\tINVALID: %s",
+                   pass_tag(c), bucket, key, why);
+}
+
+static bool is_backfill_key(const char *key)
+{
+    size_t n = strlen(key);
+    return n >= 17 && strcmp(key + n - 17, "_backfill.json.gz") == 0;
+}
+
+/* The key's timestamp: key[-24:-8], or key[-33:-17] for a backfill digest. */
+static const char *key_date_str(const char *key)
+{
+    size_t n = strlen(key);
+    size_t back = is_backfill_key(key) ? 33 : 24;
+    return n >= back ? key + n - back : NULL;
 }
 
 static bool key_date(const char *key, int64_t *ms)
 {
-    size_t n = strlen(key);
-    if (n < 24) {
+    const char *d = key_date_str(key); /* YYYYMMDDTHHMMSSZ */
+    if (d == NULL) {
         return false;
     }
-    const char *d = key + n - 24; /* key[-24:-8]: YYYYMMDDTHHMMSSZ */
     char iso[21];
     if (d[8] != 'T' || d[15] != 'Z') {
         return false;
@@ -212,8 +243,7 @@ static bool is_trail_digest(const struct vctx *c, const char *key)
         n < c->dname.len + 1 + 8 || strcmp(p + n - 8, ".json.gz") != 0) {
         return false;
     }
-    /* backfill digests form their own chain (2026 CLI); not part of this pass */
-    return !(n >= 17 && strcmp(p + n - 17, "_backfill.json.gz") == 0);
+    return key_date_str(key) != NULL;
 }
 
 static bool on_list(void *ctx, const char *key)
@@ -222,17 +252,21 @@ static bool on_list(void *ctx, const char *key)
     if (!is_trail_digest(c, key)) {
         return true;
     }
-    const char *d = key + strlen(key) - 24;
+    const char *d = key_date_str(key);
     if (strncmp(d, c->end_plus_1h, 16) > 0) {
         return false; /* lexicographic stop, as the CLI */
     }
     if (strncmp(d, c->start_fmt, 16) >= 0) {
-        if (strs_push(&c->listing, key) != OT_OK) {
+        /* backfill digests form their own chain, validated in a second pass (2026 CLI) */
+        bool bf = is_backfill_key(key);
+        if (strs_push(bf ? &c->bf_listing : &c->listing, key) != OT_OK) {
             c->nomem = true;
             return false;
         }
-        memcpy(c->newest_listed, d, 16);
-        c->newest_listed[16] = '\0';
+        if (!bf) {
+            memcpy(c->newest_listed, d, 16);
+            c->newest_listed[16] = '\0';
+        }
     }
     return true;
 }
@@ -241,8 +275,10 @@ static ot_status load_listing(struct vctx *c, const char *bucket)
 {
     struct ot_buf marker = OT_BUF_INIT(4096);
     strs_cleanup(&c->listing);
+    strs_cleanup(&c->bf_listing);
     struct ot_trail_loc l = c->loc;
     l.bucket = bucket;
+    (void)snprintf(c->listed_bucket, sizeof(c->listed_bucket), "%s", bucket);
     ot_status st = ot_digest_key(&l, c->o->start_ms - OT_MINUTE_MS, &marker);
     if (st != OT_OK) {
         ot_buf_cleanup(&marker);
@@ -263,8 +299,9 @@ static char *pop_digest(struct vctx *c, const char *before, int64_t *date)
     if (before != NULL && !key_date(before, &before_ms)) {
         before_ms = INT64_MIN;
     }
-    while (c->listing.n > 0) {
-        char *k = c->listing.v[--c->listing.n];
+    struct strs *l = c->backfill ? &c->bf_listing : &c->listing;
+    while (l->n > 0) {
+        char *k = l->v[--l->n];
         int64_t d;
         if (!key_date(k, &d)) {
             ot_free(k);
@@ -341,6 +378,10 @@ static enum dverdict load_digest(struct vctx *c, const char *bucket, const char 
     json_t *alg = json_object_get(mj, "signature-algorithm");
     if (sig == NULL || alg == NULL) {
         invalid_digest(c, bucket, key, "signature verification failed");
+        goto out;
+    }
+    if (c->backfill && json_object_get(mj, "backfill-generation-timestamp") == NULL) {
+        invalid_digest(c, bucket, key, "invalid format");
         goto out;
     }
     struct ot_digest *d = out->d;
@@ -496,7 +537,7 @@ static void extra(struct vctx *c, const char *bucket, const char *key, const cha
     (void)add_item(c, OT_VI_EXTRA, false, bucket, key, "%s", msg);
 }
 
-static ot_status traverse(struct vctx *c)
+static ot_status walk_chain(struct vctx *c)
 {
     const char *bucket0 = c->o->bucket;
     char *bucket = ot_strndup(bucket0, strlen(bucket0));
@@ -504,7 +545,11 @@ static ot_status traverse(struct vctx *c)
     int64_t last_start = 0;
     struct loaded newer = { 0 }; /* the digest whose previousDigest* we follow */
     bool following = false;
-    ot_status st = bucket ? load_listing(c, bucket) : OT_E_NOMEM;
+    ot_status st = bucket ? OT_OK : OT_E_NOMEM;
+    /* the listing is loaded once for both passes, unless a chain changed buckets */
+    if (st == OT_OK && (!c->backfill || strcmp(c->listed_bucket, bucket0) != 0)) {
+        st = load_listing(c, bucket);
+    }
     if (st != OT_OK) {
         goto out;
     }
@@ -527,9 +572,10 @@ static ot_status traverse(struct vctx *c)
             goto out;
         }
         if (v == DV_MISSING) {
-            c->res->invalid_digests++;
+            count_digest(c, false);
             (void)add_item(c, OT_VI_DIGEST, false, bucket, key,
-                           "Digest file\ts3://%s/%s\tINVALID: not found", bucket, key);
+                           "%sDigest file\ts3://%s/%s\tINVALID: not found", pass_tag(c), bucket,
+                           key);
         }
         if (v != DV_VALID) {
             loaded_cleanup(&newer);
@@ -556,9 +602,10 @@ static ot_status traverse(struct vctx *c)
                       newer.d->bucket, newer.d->object, bucket, key);
             }
         }
-        c->res->valid_digests++;
+        count_digest(c, true);
         (void)add_item(c, OT_VI_DIGEST, true, cur.d->bucket, cur.d->object,
-                       "Digest file\ts3://%s/%s\tvalid", cur.d->bucket, cur.d->object);
+                       "%sDigest file\ts3://%s/%s\tvalid", pass_tag(c), cur.d->bucket,
+                       cur.d->object);
         track_found(c, cur.d);
         (void)ot_time_parse_iso(ot_sv_cstr(cur.d->start_time), &last_start);
         st = add_logs(c, cur.d);
@@ -576,7 +623,8 @@ static ot_status traverse(struct vctx *c)
                 ot_time_iso(d, a);
                 ot_time_iso(last_start, b);
                 (void)add_item(c, OT_VI_GAP, false, NULL, NULL,
-                               "No log files were delivered by CloudTrail between %s and %s", a, b);
+                               "%sNo log files were delivered by CloudTrail between %s and %s",
+                               pass_tag(c), a, b);
                 c->res->items[c->res->n - 1].gap_from_ms = d;
                 c->res->items[c->res->n - 1].gap_to_ms = last_start;
             }
@@ -991,7 +1039,12 @@ ot_status ot_validate(const struct ot_backend *b, const struct ot_keyring *keys,
         st = ot_fail(err, st, NULL, "trail names too long");
         goto out;
     }
-    st = traverse(&c);
+    st = walk_chain(&c);
+    if (st == OT_OK) {
+        c.backfill = true; /* the 2026 CLI's second pass */
+        st = walk_chain(&c);
+        c.backfill = false;
+    }
     if (st == OT_OK) {
         st = hash_logs(&c);
     }
@@ -1008,6 +1061,7 @@ out:
     ot_free(c.tasks);
     ot_free(c.win);
     strs_cleanup(&c.listing);
+    strs_cleanup(&c.bf_listing);
     strs_cleanup(&c.listed);
     ot_buf_cleanup(&c.dprefix);
     ot_buf_cleanup(&c.dname);
