@@ -356,6 +356,134 @@ static void test_sign_roundtrip(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* validate over the vector tree with every allocation failing in turn: a clean
+ * OT_E_NOMEM (or the full verdict) every time, no crash, no leak */
+static void test_validate_alloc_failures(void **state)
+{
+    (void)state;
+    size_t kn;
+    char *keys = slurp(VEC "/keys.json", &kn);
+    struct ot_keyring ring = { 0 };
+    struct ot_error err;
+    assert_int_equal(ot_keys_parse_list(keys, kn, &ring, &err), OT_OK);
+    char root[1024];
+    const char *shared = getenv("SHARED");
+    (void)snprintf(root, sizeof(root), "%s" VEC "/log-deleted/tree", shared ? shared : "../shared");
+    struct ot_backend b;
+    assert_int_equal(ot_store_local_open(root, &b, &err), OT_OK);
+    struct ot_validate_opts o = {
+        .trail_arn = "arn:aws:cloudtrail:us-east-1:123456789012:trail/opentrail-test",
+        .bucket = "opentrail-test-bucket",
+        .jobs = 2,
+        .extra_checks = true,
+        .end_given = true
+    };
+    assert_int_equal(ot_time_parse_iso(SV("2024-01-01T00:00:00Z"), &o.start_ms), OT_OK);
+    assert_int_equal(ot_time_parse_iso(SV("2024-01-01T02:00:00Z"), &o.end_ms), OT_OK);
+    o.now_ms = o.end_ms;
+    bool done = false;
+    for (unsigned long i = 1; i < 100000 && !done; i++) {
+        struct ot_validate_result res;
+        ot_alloc_fail_after(i);
+        ot_status st = ot_validate(&b, &ring, &o, &res, &err);
+        ot_alloc_fail_after(0);
+        if (st == OT_OK) {
+            /* the AWS CLI's verdict on this tree: expected/log-deleted */
+            assert_int_equal(res.valid_digests, 2);
+            assert_int_equal(res.valid_logs, 2);
+            assert_int_equal(res.invalid_logs, 1);
+            done = true;
+        } else if (st != OT_E_NOMEM) {
+            fail_msg("allocation %lu: status %d (%s)", i, st, err.what);
+        }
+        ot_validate_result_cleanup(&res);
+    }
+    assert_true(done);
+    ot_store_close(&b);
+    ot_keyring_cleanup(&ring);
+    ot_free(keys);
+}
+
+/* the trail writer with every allocation failing in turn: no crash, no leak, and
+ * once it succeeds, the trail it wrote validates clean */
+static void test_writer_alloc_failures(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ot-unit-writer.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char kd[600], cmd[700];
+    (void)snprintf(kd, sizeof(kd), "%s/keys", dir);
+    struct ot_error err;
+    char fp[33];
+    assert_int_equal(ot_keys_generate(kd, 0, 1704067200000LL, fp, &err), OT_OK);
+    const char *rec = "{\"eventTime\":\"2024-01-02T00:01:00Z\",\"eventName\":\"x\"}";
+    bool done = false;
+    unsigned long i = 1;
+    for (; i < 100000 && !done; i++) {
+        char root[700];
+        (void)snprintf(root, sizeof(root), "%s/b%lu", dir, i);
+        struct ot_backend b;
+        assert_int_equal(ot_store_local_open(root, &b, &err), OT_OK);
+        struct ot_trail_opts o = { .bucket = "bk",
+                                   .trail_name = "t",
+                                   .home_region = "us-east-1",
+                                   .account_id = "123456789012",
+                                   .keys_dir = kd,
+                                   .replay = true };
+        struct ot_trail_writer *w = NULL;
+        struct ot_trail_stats st;
+        ot_alloc_fail_after(i);
+        ot_status s = ot_trail_writer_new(&b, &o, &w, &err);
+        for (int k = 0; s == OT_OK && k < 3; k++) {
+            s = ot_trail_writer_add(w, SV(rec), 1704153660000LL + k * 400000LL, SV("123456789012"),
+                                    SV("us-east-1"), &err);
+        }
+        if (s == OT_OK) {
+            s = ot_trail_writer_finish(w, &st, &err);
+        }
+        ot_alloc_fail_after(0);
+        ot_trail_writer_free(w);
+        if (s == OT_OK) {
+            assert_int_equal(st.records, 3);
+            assert_int_equal(st.log_files, 3); /* 00:01, 00:07:40, 00:14:20: three windows */
+            assert_int_equal(st.digests, 1);
+            done = true;
+        } else if (s != OT_E_NOMEM && !(s == OT_E_PARSE && strstr(err.what, "JSON") != NULL)) {
+            /* jansson may report its failed allocation as a syntax error (see above) */
+            fail_msg("allocation %lu: status %d (%s)", i, s, err.what);
+        }
+        ot_store_close(&b);
+    }
+    assert_true(done);
+    /* validate the trail the first successful run wrote */
+    char root[700];
+    (void)snprintf(root, sizeof(root), "%s/b%lu", dir, i - 1);
+    struct ot_backend b;
+    struct ot_keyring ring = { 0 };
+    assert_int_equal(ot_store_local_open(root, &b, &err), OT_OK);
+    assert_int_equal(ot_keys_load_dir(kd, &ring, &err), OT_OK);
+    struct ot_validate_opts vo = { .trail_arn = "arn:aws:cloudtrail:us-east-1:123456789012:trail/t",
+                                   .bucket = "bk",
+                                   .jobs = 1,
+                                   .extra_checks = true,
+                                   .end_given = true };
+    vo.start_ms = 1704153600000LL;       /* 2024-01-02T00:00:00Z */
+    vo.end_ms = vo.start_ms + 3600000LL; /* the hour the digest covers */
+    vo.now_ms = vo.end_ms;
+    struct ot_validate_result res;
+    assert_int_equal(ot_validate(&b, &ring, &vo, &res, &err), OT_OK);
+    assert_int_equal(res.valid_digests, 1);
+    assert_int_equal(res.invalid_digests, 0);
+    assert_int_equal(res.valid_logs, 3);
+    assert_int_equal(res.invalid_logs, 0);
+    assert_int_equal(res.extra_findings, 0);
+    ot_validate_result_cleanup(&res);
+    ot_keyring_cleanup(&ring);
+    ot_store_close(&b);
+    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +493,8 @@ int main(void)
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_local_backend),
         cmocka_unit_test(test_sign_roundtrip),
+        cmocka_unit_test(test_validate_alloc_failures),
+        cmocka_unit_test(test_writer_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
