@@ -50,6 +50,8 @@ struct ot_backend_ops {
     ot_status (*list)(void *be, const char *bucket, const char *prefix, const char *start_after,
                       ot_list_fn fn, void *ctx, struct ot_error *err);
     ot_status (*del)(void *be, const char *bucket, const char *key, struct ot_error *err);
+    /* Make every put so far durable (a no-op unless the backend batches). */
+    ot_status (*flush)(void *be, struct ot_error *err);
     void (*close)(void *be);
 };
 
@@ -64,6 +66,15 @@ struct ot_backend {
  */
 OT_API ot_status ot_store_local_open(const char *root, struct ot_backend *out,
                                      struct ot_error *err);
+/**
+ * ot_store_local_open_batch() - the same, but each put is atomic and its file
+ * fsync'd while the folder fsyncs that make the new names durable wait for
+ * ops->flush(): one per folder per batch instead of one per object. Callers
+ * flush before anything that points at what they put (a digest at its log
+ * files) and before they report success.
+ */
+OT_API ot_status ot_store_local_open_batch(const char *root, struct ot_backend *out,
+                                           struct ot_error *err);
 OT_API void ot_store_close(struct ot_backend *b);
 
 /* Where a trail's files go: the parts of the CloudTrail key layout (spec 2.1). */

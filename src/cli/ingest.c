@@ -217,7 +217,7 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
     struct ot_backend b = { 0 };
     struct ot_error err;
     ot_error_clear(&err);
-    ot_status st = ot_store_local_open(root, &b, &err);
+    ot_status st = ot_store_local_open_batch(root, &b, &err);
     if (st == OT_OK) {
         st = ot_trail_writer_new(&b, &to, &in.w, &err);
     }

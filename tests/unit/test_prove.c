@@ -307,10 +307,22 @@ static void test_local_backend(void **state)
     (void)snprintf(path, sizeof(path), "%s/bk/a/b-c", root);
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0440);
+    assert_int_equal(b.ops->flush(b.be, &err), OT_OK); /* nothing deferred: a no-op */
+    ot_store_close(&b);
+    /* batch mode: puts land at once, folder fsyncs wait for flush */
+    assert_int_equal(ot_store_local_open_batch(root, &b, &err), OT_OK);
+    assert_int_equal(b.ops->put(b.be, "bk", "n/e/w.gz", "new", 3, m, 1, &err), OT_OK);
+    assert_int_equal(b.ops->put(b.be, "bk2", "x", "x", 1, NULL, 0, &err), OT_OK);
+    ot_buf_reset(&data);
+    assert_int_equal(b.ops->get(b.be, "bk", "n/e/w.gz", &data, NULL, &err), OT_OK);
+    assert_string_equal(data.data, "new");
+    assert_int_equal(b.ops->flush(b.be, &err), OT_OK);
+    assert_int_equal(b.ops->flush(b.be, &err), OT_OK);
+    assert_int_equal(b.ops->put(b.be, "bk", "n/e/w.gz", "again", 5, NULL, 0, &err), OT_E_USAGE);
+    ot_store_close(&b);
     ot_buf_cleanup(&l);
     ot_buf_cleanup(&data);
     ot_buf_cleanup(&meta);
-    ot_store_close(&b);
     char cmd[600];
     (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
     assert_int_equal(system(cmd), 0);

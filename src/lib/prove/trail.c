@@ -228,6 +228,10 @@ static ot_status write_digests(struct ot_trail_writer *w, struct group *g,
             fi++;
         }
         ot_status st = signer_for(w, e, err);
+        if (st == OT_OK) {
+            /* the log files a digest lists are durable before the digest exists */
+            st = w->b->ops->flush(w->b->be, err);
+        }
         if (st != OT_OK) {
             return st;
         }
@@ -353,6 +357,7 @@ ot_status ot_trail_writer_finish(struct ot_trail_writer *w, struct ot_trail_stat
             goto out;
         }
     }
+    st = w->b->ops->flush(w->b->be, err); /* everything durable before success */
 out:
     for (size_t k = 0; k < nfiles; k++) {
         ot_free(files[k].key);

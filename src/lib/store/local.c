@@ -33,7 +33,45 @@
 
 struct local {
     char *root;
+    bool defer;   /* batch mode: folder fsyncs wait for flush() */
+    char **dirty; /* folders whose entries changed since the last flush */
+    size_t ndirty, cap;
 };
+
+/* Remember @dir (the folder holding @path when @is_file) for the next flush. */
+static ot_status note_dirty(struct local *l, const char *path, bool is_file, struct ot_error *err)
+{
+    char d[PATH_BYTES];
+    (void)snprintf(d, sizeof(d), "%s", path);
+    if (is_file) {
+        char *slash = strrchr(d, '/');
+        if (slash == NULL) {
+            (void)snprintf(d, sizeof(d), ".");
+        } else {
+            *slash = '\0';
+        }
+    }
+    for (size_t i = l->ndirty; i > 0; i--) {
+        if (strcmp(l->dirty[i - 1], d) == 0) {
+            return OT_OK;
+        }
+    }
+    if (l->ndirty == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        char **nv = ot_realloc(l->dirty, nc * sizeof(*nv));
+        if (nv == NULL) {
+            return ot_fail(err, OT_E_NOMEM, NULL, "out of memory");
+        }
+        l->dirty = nv;
+        l->cap = nc;
+    }
+    l->dirty[l->ndirty] = ot_strndup(d, strlen(d));
+    if (l->dirty[l->ndirty] == NULL) {
+        return ot_fail(err, OT_E_NOMEM, NULL, "out of memory");
+    }
+    l->ndirty++;
+    return OT_OK;
+}
 
 static ot_status sys_fail(struct ot_error *err, int e, const char *what, const char *path)
 {
@@ -71,7 +109,7 @@ static ot_status fsync_dir_of(const char *path, struct ot_error *err)
     return st;
 }
 
-ot_status ot_mkdirs_for(const char *path, struct ot_error *err)
+static ot_status mkdirs_for(struct local *l, const char *path, struct ot_error *err)
 {
     char d[PATH_BYTES];
     if ((size_t)snprintf(d, sizeof(d), "%s", path) >= sizeof(d)) {
@@ -84,7 +122,7 @@ ot_status ot_mkdirs_for(const char *path, struct ot_error *err)
         *p = '\0';
         if (mkdir(d, 0750) == 0) {
             /* a new folder is durable only once its parent's entry is */
-            ot_status st = fsync_dir_of(d, err);
+            ot_status st = l->defer ? note_dirty(l, d, true, err) : fsync_dir_of(d, err);
             if (st != OT_OK) {
                 return st;
             }
@@ -96,8 +134,8 @@ ot_status ot_mkdirs_for(const char *path, struct ot_error *err)
     return OT_OK;
 }
 
-ot_status ot_durable_write(const char *tmp, const char *dst, const void *p, size_t n, mode_t mode,
-                           bool replace, struct ot_error *err)
+static ot_status durable_write(const char *tmp, const char *dst, const void *p, size_t n,
+                               mode_t mode, bool replace, bool dirsync, struct ot_error *err)
 {
     ot_status st = OT_OK;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -147,10 +185,16 @@ ot_status ot_durable_write(const char *tmp, const char *dst, const void *p, size
         }
     }
     (void)unlink(tmp); /* after rename it is gone already; after link it is a second name */
-    if (st == OT_OK) {
+    if (st == OT_OK && dirsync) {
         st = fsync_dir_of(dst, err);
     }
     return st;
+}
+
+ot_status ot_durable_write(const char *tmp, const char *dst, const void *p, size_t n, mode_t mode,
+                           bool replace, struct ot_error *err)
+{
+    return durable_write(tmp, dst, p, n, mode, replace, true, err);
 }
 
 /* Object keys are S3 keys but also paths here: refuse those that escape. */
@@ -190,7 +234,7 @@ static ot_status obj_path(const struct local *l, const char *bucket, const char 
     return OT_OK;
 }
 
-static ot_status put_file(const char *dst, const void *p, size_t n, mode_t mode,
+static ot_status put_file(struct local *l, const char *dst, const void *p, size_t n, mode_t mode,
                           struct ot_error *err)
 {
     char tmp[PATH_BYTES];
@@ -204,7 +248,11 @@ static ot_status put_file(const char *dst, const void *p, size_t n, mode_t mode,
                          r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) >= sizeof(tmp)) {
         return ot_fail(err, OT_E_LIMIT, NULL, "object path too long");
     }
-    return ot_durable_write(tmp, dst, p, n, mode, false, err);
+    ot_status st = durable_write(tmp, dst, p, n, mode, false, !l->defer, err);
+    if (st == OT_OK && l->defer) {
+        st = note_dirty(l, dst, true, err);
+    }
+    return st;
 }
 
 static ot_status local_put(void *be, const char *bucket, const char *key, const void *data,
@@ -220,7 +268,7 @@ static ot_status local_put(void *be, const char *bucket, const char *key, const 
         st = obj_path(l, bucket, key, ".meta.json", mpath, err);
     }
     if (st == OT_OK) {
-        st = ot_mkdirs_for(path, err);
+        st = mkdirs_for(l, path, err);
     }
     if (st != OT_OK) {
         return st;
@@ -249,13 +297,13 @@ static ot_status local_put(void *be, const char *bucket, const char *key, const 
             return ot_fail(err, OT_E_NOMEM, NULL, "out of memory");
         }
         (void)unlink(mpath); /* a stale sidecar of an object that never landed */
-        st = put_file(mpath, s, strlen(s), 0440, err);
+        st = put_file(l, mpath, s, strlen(s), 0440, err);
         ot_free(s);
         if (st != OT_OK) {
             return st;
         }
     }
-    return put_file(path, data, n, 0440, err);
+    return put_file(l, path, data, n, 0440, err);
 }
 
 static ot_status read_into(const char *path, struct ot_buf *out, struct ot_error *err)
@@ -508,10 +556,39 @@ static ot_status local_list(void *be, const char *bucket, const char *prefix,
     return st;
 }
 
+static ot_status local_flush(void *be, struct ot_error *err)
+{
+    struct local *l = be;
+    ot_status st = OT_OK;
+    size_t i = 0;
+    for (; i < l->ndirty && st == OT_OK; i++) {
+        int fd = open(l->dirty[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+            st = sys_fail(err, errno, "cannot open folder", l->dirty[i]);
+            break;
+        }
+        if (fsync(fd) != 0 && errno != EINVAL) {
+            st = sys_fail(err, errno, "cannot fsync folder", l->dirty[i]);
+        }
+        (void)close(fd); /* a folder descriptor: nothing buffered */
+    }
+    if (st == OT_OK) {
+        for (size_t k = 0; k < l->ndirty; k++) {
+            ot_free(l->dirty[k]);
+        }
+        l->ndirty = 0;
+    }
+    return st;
+}
+
 static void local_close(void *be)
 {
     struct local *l = be;
     if (l != NULL) {
+        for (size_t k = 0; k < l->ndirty; k++) {
+            ot_free(l->dirty[k]);
+        }
+        ot_free(l->dirty);
         ot_free(l->root);
         ot_free(l);
     }
@@ -524,8 +601,18 @@ static const struct ot_backend_ops local_ops = {
     .head = local_head,
     .list = local_list,
     .del = local_del,
+    .flush = local_flush,
     .close = local_close,
 };
+
+ot_status ot_store_local_open_batch(const char *root, struct ot_backend *out, struct ot_error *err)
+{
+    ot_status st = ot_store_local_open(root, out, err);
+    if (st == OT_OK) {
+        ((struct local *)out->be)->defer = true;
+    }
+    return st;
+}
 
 ot_status ot_store_local_open(const char *root, struct ot_backend *out, struct ot_error *err)
 {

@@ -19,7 +19,4 @@
 ot_status ot_durable_write(const char *tmp, const char *dst, const void *p, size_t n, mode_t mode,
                            bool replace, struct ot_error *err);
 
-/* mkdir -p of the folders above @path (mode 0750). */
-ot_status ot_mkdirs_for(const char *path, struct ot_error *err);
-
 #endif
