@@ -57,6 +57,24 @@ struct ingest {
     struct ot_error fatal_err;
 };
 
+static bool trail_name_ok(const char *n)
+{
+    size_t len = strlen(n);
+    if (len < 3 || len > 128 ||
+        !((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z') ||
+          (n[0] >= '0' && n[0] <= '9'))) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = n[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool mkdir_data_dir(const char *dir)
 {
     return mkdir(dir, 0750) == 0 || errno == EEXIST;
@@ -195,11 +213,11 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
     if (to.trail_name == NULL || to.bucket == NULL) {
         return cli_usage_error("ingest", "--trail and --bucket are required");
     }
-    if (strchr(to.trail_name, '/') != NULL || strchr(to.trail_name, '_') != NULL ||
-        to.trail_name[0] == '\0' || strlen(to.trail_name) > 128) {
+    if (!trail_name_ok(to.trail_name)) {
+        /* CloudTrail's rule; the name also becomes part of every digest key */
         return cli_usage_error("ingest",
-                               "trail names are 3-128 letters, digits, '.' or '-', "
-                               "not '%s'",
+                               "trail names are 3-128 letters, digits, '.', '_' or '-', starting "
+                               "with a letter or digit, not '%s'",
                                to.trail_name);
     }
     struct timespec ts;

@@ -137,8 +137,10 @@ expect_eq "AWS CLI validator: the live trail is valid" "$?" 0
 expect_grep "AWS CLI validator: its log file is valid" '^1/1 log files valid$' "$T/aws.out"
 
 # --- bad input ---------------------------------------------------------------
+expect_rc "a trail name with a slash: usage" 2 "$OT" --data-dir "$D" ingest --trail a/b --bucket b3 "$INV"
+expect_grep "... says what a trail name may hold" "trail names are 3-128" "$T/err"
 expect_rc "ingest without --trail: usage" 2 "$OT" --data-dir "$D" ingest --bucket b3 "$INV"
 printf '{"eventName":"x","awsRegion":"us-east-1","recipientAccountId":"123456789012"}\n' >"$T/notime.ndjson"
-expect_rc "a record without eventTime: exit 3" 3 "$OT" --data-dir "$D" ingest --trail t3 --bucket b3 --replay "$T/notime.ndjson"
+expect_rc "a record without eventTime: exit 3" 3 "$OT" --data-dir "$D" ingest --trail tr3 --bucket b3 --replay "$T/notime.ndjson"
 expect_grep "... with a one-line reason" 'no eventTime' "$T/err"
 expect_rc "ingest --help" 0 "$OT" ingest --help

@@ -12,7 +12,7 @@ AWSV=(/usr/bin/python3 "$SHARED/tools/aws_offline_validate.py")
 INV=$SHARED/corpora/invictus-aws-dataset/CloudTrail
 D=$T/data
 ACCT=123456789012
-ARN=arn:aws:cloudtrail:us-east-1:$ACCT:trail/tt
+ARN=arn:aws:cloudtrail:us-east-1:$ACCT:trail/ttt
 START=2024-03-01T00:00:00Z
 END=2024-03-01T06:00:00Z
 
@@ -21,13 +21,13 @@ jq -c '.Records[]' "$INV"/*.json | head -36 |
     jq -c --slurp 'to_entries[] | .value + {eventTime: ((1709251380 + .key * 600) | todate),
         recipientAccountId: "123456789012", awsRegion: "us-east-1"}' >"$T/recs.ndjson"
 "$OT" --data-dir "$D" keys generate --valid-from 2024-01-01T00:00:00Z >/dev/null
-"$OT" --data-dir "$D" ingest -q --trail tt --bucket bk --replay "$T/recs.ndjson" 2>"$T/ingest.err" ||
+"$OT" --data-dir "$D" ingest -q --trail ttt --bucket bk --replay "$T/recs.ndjson" 2>"$T/ingest.err" ||
     notok "ingest of the matrix trail: $(cat "$T/ingest.err")"
 "$OT" --data-dir "$D" keys export --array >"$T/keys.json"
 BASE=$D/buckets
 DIG=AWSLogs/$ACCT/CloudTrail-Digest/us-east-1/2024/03/01
 LOG=AWSLogs/$ACCT/CloudTrail/us-east-1/2024/03/01
-dkey() { echo "$DIG/${ACCT}_CloudTrail-Digest_us-east-1_tt_us-east-1_20240301T0${1}0000Z.json.gz"; }
+dkey() { echo "$DIG/${ACCT}_CloudTrail-Digest_us-east-1_ttt_us-east-1_20240301T0${1}0000Z.json.gz"; }
 logs() { (cd "$1/bk" && ls $LOG/*.json.gz | sort); }
 expect_eq "matrix trail: 36 log files" "$(logs "$BASE" | wc -l)" 36
 expect_eq "matrix trail: 6 digests" "$(ls "$BASE/bk/$DIG"/*.json.gz | wc -l)" 6
@@ -153,8 +153,8 @@ D3=$T/gapdata
 cp -a "$D/keys" "$D3.keys.tmp" && mkdir -p "$D3" && mv "$D3.keys.tmp" "$D3/keys"
 head -11 "$T/recs.ndjson" >"$T/part1.ndjson"
 sed -n '25,36p' "$T/recs.ndjson" >"$T/part2.ndjson"
-"$OT" --data-dir "$D3" ingest -q --trail tt --bucket bk --replay "$T/part1.ndjson"
-"$OT" --data-dir "$D3" ingest -q --trail tt --bucket bk --replay --restart "$T/part2.ndjson"
+"$OT" --data-dir "$D3" ingest -q --trail ttt --bucket bk --replay "$T/part1.ndjson"
+"$OT" --data-dir "$D3" ingest -q --trail ttt --bucket bk --replay --restart "$T/part2.ndjson"
 rm -rf "$T/c/logging-gap" && mkdir -p "$T/c/logging-gap" && cp -a "$D3/buckets/bk" "$T/c/logging-gap/"
 check logging-gap "$T/keys.json" "No log files were delivered by CloudTrail between 2024-03-01T02:00:00Z and 2024-03-01T04:00:00Z" -
 
