@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 60
 WARN    := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude -Isrc/lib
-LIBS    := -lpcre2-8 -ldeflate -lz -lpthread
+LIBS    := -lpcre2-8 -ldeflate -lz -lpthread -lcrypto -ljansson
 FUZZ_LIBS := -ljansson
 
 LIB_SRC := $(sort $(wildcard src/lib/*/*.c))
@@ -106,7 +106,7 @@ fuzz: deps $(F_BINS)
 	scripts/fuzz.sh $(FUZZ_SECONDS) $(F_BINS)
 
 # --- benchmarks --------------------------------------------------------------
-bench: deps $(BUILD)/opentrail $(BUILD)/bench/inflate_floor
+bench: deps $(BUILD)/opentrail $(BUILD)/bench/inflate_floor $(BUILD)/bench/verify_floor
 	bench/run.sh
 
 $(BUILD)/bench/%: bench/%.c

@@ -9,6 +9,7 @@ PKGS=(
     build-essential pkg-config make gcc clang libclang-rt-14-dev
     libdeflate-dev zlib1g-dev libjansson-dev libssl-dev libcmocka-dev libpcre2-dev
     jq gzip bc python3 clang-format cppcheck
+    awscli python3-cryptography
 )
 
 missing=()

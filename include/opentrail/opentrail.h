@@ -9,9 +9,11 @@
 
 #include "opentrail/core.h"
 #include "opentrail/limits.h"
+#include "opentrail/prove.h"
 #include "opentrail/record.h"
 #include "opentrail/scan.h"
 #include "opentrail/status.h"
+#include "opentrail/store.h"
 #include "opentrail/watch.h"
 
 #endif

@@ -31,6 +31,11 @@ int cli_cat(int argc, char **argv, const struct cli_global *g);
 int cli_stats(int argc, char **argv, const struct cli_global *g);
 int cli_scan(int argc, char **argv, const struct cli_global *g);
 int cli_test_pattern(int argc, char **argv, const struct cli_global *g);
+int cli_keys(int argc, char **argv, const struct cli_global *g);
+int cli_ingest(int argc, char **argv, const struct cli_global *g);
+int cli_validate(int argc, char **argv, const struct cli_global *g);
+/* Create the data folder (0750) if missing; false when it cannot be. */
+bool mkdir_data_dir(const char *dir);
 
 /* Map a library status onto an exit status. */
 int cli_exit_for(ot_status st);

@@ -25,6 +25,9 @@ static const struct cli_cmd commands[] = {
     { "scan", cli_scan, "run filter patterns or the CIS alarm pack over records" },
     { "test-pattern", cli_test_pattern,
       "show which records or log lines a filter pattern matches" },
+    { "ingest", cli_ingest, "records into a trail: log files, hourly signed digests" },
+    { "keys", cli_keys, "digest signing keys: generate, list, export" },
+    { "validate", cli_validate, "validate log files and digests as aws cloudtrail validate-logs" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store.h - where the bytes go: the backend interface (put, get, head, list,
+ * delete with S3 semantics), the local backend, the CloudTrail key layout and
+ * the log file builder.
+ *
+ * Stage: store. The local backend keeps <root>/<bucket>/<key> and the S3 user
+ * metadata of an object in <root>/<bucket>/<key>.meta.json, the layout the
+ * AWS CLI validator driver (shared/tools/aws_offline_validate.py) reads.
+ * Writes are atomic and durable; sealed objects are never overwritten.
+ */
+#ifndef OPENTRAIL_STORE_H
+#define OPENTRAIL_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "opentrail/core.h"
+#include "opentrail/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One S3 user-metadata pair (x-amz-meta-<name>), names in lower case. */
+struct ot_meta {
+    const char *name;
+    const char *value;
+};
+
+/* Called for each key in byte order; return false to stop. @key is borrowed. */
+typedef bool (*ot_list_fn)(void *ctx, const char *key);
+
+/*
+ * A backend. A missing object is OT_E_IO with err->sys_errno == ENOENT, as
+ * S3's NoSuchKey, so callers can tell it from other failures.
+ */
+struct ot_backend_ops {
+    const char *name;
+    /* Store @n bytes and @meta under @key; OT_E_USAGE (EEXIST) if it exists. */
+    ot_status (*put)(void *be, const char *bucket, const char *key, const void *data, size_t n,
+                     const struct ot_meta *meta, size_t nmeta, struct ot_error *err);
+    /* Append the object's bytes to @data and, when @meta_json is not NULL,
+     * its metadata as a JSON object of strings ("{}" when it has none). */
+    ot_status (*get)(void *be, const char *bucket, const char *key, struct ot_buf *data,
+                     struct ot_buf *meta_json, struct ot_error *err);
+    ot_status (*head)(void *be, const char *bucket, const char *key, uint64_t *size,
+                      struct ot_error *err);
+    /* Keys that start with @prefix and sort after @start_after (may be NULL). */
+    ot_status (*list)(void *be, const char *bucket, const char *prefix, const char *start_after,
+                      ot_list_fn fn, void *ctx, struct ot_error *err);
+    ot_status (*del)(void *be, const char *bucket, const char *key, struct ot_error *err);
+    /* Make every put so far durable (a no-op unless the backend batches). */
+    ot_status (*flush)(void *be, struct ot_error *err);
+    void (*close)(void *be);
+};
+
+struct ot_backend {
+    const struct ot_backend_ops *ops;
+    void *be;
+};
+
+/**
+ * ot_store_local_open() - the local backend rooted at @root (created 0750 when
+ * missing). On success *@out is the caller's; release with ot_store_close().
+ */
+OT_API ot_status ot_store_local_open(const char *root, struct ot_backend *out,
+                                     struct ot_error *err);
+/**
+ * ot_store_local_open_batch() - the same, but each put is atomic and its file
+ * fsync'd while the folder fsyncs that make the new names durable wait for
+ * ops->flush(): one per folder per batch instead of one per object. Callers
+ * flush before anything that points at what they put (a digest at its log
+ * files) and before they report success.
+ */
+OT_API ot_status ot_store_local_open_batch(const char *root, struct ot_backend *out,
+                                           struct ot_error *err);
+OT_API void ot_store_close(struct ot_backend *b);
+
+/* Where a trail's files go: the parts of the CloudTrail key layout (spec 2.1). */
+struct ot_trail_loc {
+    const char *bucket;
+    const char *prefix; /* without trailing '/', or NULL */
+    const char *org_id; /* o-xxxxxxxxxx, or NULL */
+    const char *account;
+    const char *region;      /* the region whose logs these are */
+    const char *trail_name;  /* digests only */
+    const char *home_region; /* digests only */
+};
+
+/**
+ * ot_logfile_key() - append the key of a log file delivered at @delivery_ms
+ * (UTC, to the minute) with the 16-character @unique string to @out.
+ */
+OT_API ot_status ot_logfile_key(const struct ot_trail_loc *loc, int64_t delivery_ms,
+                                const char unique[16], struct ot_buf *out);
+
+/**
+ * ot_logfile_prefix() - append "[prefix/]AWSLogs/[org/]acct/CloudTrail/region/".
+ */
+OT_API ot_status ot_logfile_prefix(const struct ot_trail_loc *loc, struct ot_buf *out);
+
+/**
+ * ot_unique_string() - 16 random alphanumeric characters (OpenSSL RAND_bytes).
+ */
+OT_API ot_status ot_unique_string(char out[16], struct ot_error *err);
+
+/* A log file being built: {"Records":[...]} of compact records. */
+struct ot_logfile {
+    struct ot_buf json;
+    uint64_t records;
+    int64_t oldest_ms, newest_ms; /* eventTime range; INT64_MAX/MIN when empty */
+};
+
+/* A sealed log file as a digest lists it. */
+struct ot_logfile_info {
+    char *key;                    /* owned */
+    char hash_hex[65];            /* SHA-256 of the uncompressed bytes */
+    int64_t oldest_ms, newest_ms; /* eventTime range of its records */
+    int64_t delivery_ms;
+    uint64_t bytes_json, bytes_gz, records;
+};
+
+/* Start an empty file that may grow to @max_bytes uncompressed. */
+OT_API void ot_logfile_init(struct ot_logfile *lf, size_t max_bytes);
+/* Add one record (compact JSON bytes) whose eventTime is @event_ms. */
+OT_API ot_status ot_logfile_add(struct ot_logfile *lf, struct ot_sv record_json, int64_t event_ms);
+/**
+ * ot_logfile_seal() - close the JSON, gzip it (one member, mtime 0, level 6),
+ * hash it and put it at a fresh key under @loc. On success @info is filled
+ * (free info->key with ot_free). The builder is emptied either way.
+ */
+OT_API ot_status ot_logfile_seal(struct ot_logfile *lf, const struct ot_backend *b,
+                                 const struct ot_trail_loc *loc, int64_t delivery_ms,
+                                 struct ot_logfile_info *info, struct ot_error *err);
+OT_API void ot_logfile_cleanup(struct ot_logfile *lf);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

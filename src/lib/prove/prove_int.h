@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * prove/prove_int.h - what the files of the prove stage share.
+ */
+#ifndef OT_PROVE_INT_H
+#define OT_PROVE_INT_H
+
+#include <stdint.h>
+
+#include "opentrail/prove.h"
+#include "store/store_int.h"
+
+/* A UTC calendar time. */
+struct ot_civil {
+    int64_t y;
+    unsigned m, d, hh, mi, ss;
+};
+
+void ot_time_civil(int64_t ms, struct ot_civil *c);
+
+/* jansson allocates through ot_malloc/ot_free (its hooks are process-wide). */
+void ot_prove_json_alloc(void);
+
+#endif
