@@ -8,7 +8,7 @@ set -euo pipefail
 PKGS=(
     build-essential pkg-config make gcc clang libclang-rt-14-dev
     libdeflate-dev zlib1g-dev libjansson-dev libssl-dev libcmocka-dev
-    jq gzip python3 clang-format cppcheck
+    jq gzip python3 clang-format cppcheck libfyaml-dev chromium
 )
 
 missing=()

@@ -22,6 +22,7 @@ struct cli_cmd {
 static const struct cli_cmd commands[] = {
     { "cat", cli_cat, "print CloudTrail records as NDJSON or TSV (files, trees, stdin)" },
     { "stats", cli_stats, "count records by source, name, region, day, category, error" },
+    { "cost", cli_cost, "what trails cost and could save: from a scenario or measured logs" },
 };
 
 static void usage(FILE *f)
