@@ -133,6 +133,14 @@ static void quantities(const struct ot_scenario *s, struct qty *q)
         }
     }
     q->mgmt_first = mgmt < any_r + any_w ? mgmt : any_r + any_w; /* first copy per region */
+    bool s3 = false;
+    for (size_t i = 0; i < s->ntrails; i++) {
+        s3 = s3 || s->trails[i].s3;
+    }
+    if (s3) { /* copies given directly (measured, usage files) are stored too */
+        q->s3_bytes = add(q, q->s3_bytes, mul(q, s->direct_mgmt_additional, s->bytes_per_event));
+    }
+    q->events = add(q, q->events, s->direct_mgmt_additional);
     q->mgmt_additional = add(q, mgmt - q->mgmt_first, s->direct_mgmt_additional);
     q->insights = add(q, q->insights, s->direct_insights);
     if (q->kms || s->kms_keys > 0) {
