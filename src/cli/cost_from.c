@@ -500,11 +500,3 @@ int cost_measure(const struct cost_opts *o, struct cost_result *r)
     ot_inputs_cleanup(&in);
     return rc;
 }
-
-int cost_write_html(const struct cost_opts *o, const struct cost_result *r)
-{
-    (void)o;
-    (void)r;
-    (void)fprintf(stderr, "opentrail cost: --html is not implemented yet (issue 7)\n");
-    return CLI_USAGE;
-}

@@ -105,3 +105,19 @@ expect_rc "cost --help" 0 "$OT" cost --help
 expect_grep "help names the modes" "--scenario FILE.*|--from DIR" "$T/out"
 expect_rc "no input is a usage error" 2 "$OT" cost
 expect_rc "--json with --csv" 2 "$OT" cost --scenario "$SEED" --json --csv
+
+# --- advice on the full example --------------------------------------------
+FULL=$ROOT/docs/examples/full-scenario.yaml
+expect_rc "full scenario --advise --json" 0 "$OT" cost --scenario "$FULL" --advise --json
+cp "$T/out" "$T/full.json"
+# Insights: api_call_rate analyses the 2M writes, api_error_rate the 5M reads and writes:
+# 7,000,000 / 100,000 x $0.35 = $24.50 a month, $882.00 over 36 months
+expect_eq "Insights line by hand" "$(jq -r '.lines[] | select(.price_id == "cloudtrail.insights") | "\(.quantity) \(.month_usd) \(.years3_usd)"' "$T/full.json")" "7000000 24.50 882.00"
+expect_eq "insights-off saves exactly the Insights line" "$(jq -r '.advice[] | select(.id == "insights-off") | "\(.save_month_usd) \(.save_years3_usd)"' "$T/full.json")" "24.50 882.00"
+expect_eq "every item saves money and says what it gives up" "$(jq '[.advice[] | select((.save_years3_usd|tonumber) > 0 and (.gives_up|length) > 20)] | length' "$T/full.json")" "$(jq '.advice|length' "$T/full.json")"
+expect_eq "largest saving first" "$(jq '[.advice[].save_years3_usd|tonumber] | . == (sort|reverse)' "$T/full.json")" "true"
+expect_eq "the duplicate-trails item is there" "$(jq -r '.advice[0].id' "$T/full.json")" "duplicate-trails"
+"$OT" cost --scenario "$FULL" --advise --csv >"$T/full.csv"
+expect_eq "CSV: one ADVICE row per item" "$(grep -c '^ADVICE,' "$T/full.csv")" "$(jq '.advice|length' "$T/full.json")"
+expect_eq "36 months of growth in JSON" "$(jq '.growth|length' "$T/full.json")" "36"
+expect_eq "growth totals add up to the 3-year total" "$(jq '[.growth[].total_usd|tonumber]|add*100|round' "$T/full.json")" "$(jq '.total.years3_usd|tonumber*100|round' "$T/full.json")"
