@@ -172,7 +172,8 @@ struct ot_scn_rule {
 #define OT_SCOPE_CLOUDWATCH 4u
 #define OT_SCOPE_KMS        8u
 #define OT_SCOPE_SNS        16u
-#define OT_SCOPE_ALL        31u
+#define OT_SCOPE_LAKE       32u
+#define OT_SCOPE_ALL        63u
 
 struct ot_scenario {
     char name[128];
@@ -201,6 +202,11 @@ struct ot_scenario {
     unsigned kms_keys;
     uint64_t kms_extra_requests;       /* decrypts by readers per month */
     uint64_t selfhost_bytes_per_event; /* opentrail's own gzip bytes per event, 0 = as S3 */
+    uint64_t s3_get_requests;          /* GETs by readers (SIEM, Athena) per month */
+    unsigned lake_stores;              /* CloudTrail Lake event data stores, 0 = no Lake */
+    bool lake_seven_year;              /* seven-year retention pricing, else one-year */
+    unsigned lake_retention_days;      /* one-year pricing: days kept (past 366 is extended) */
+    uint64_t lake_query_gb;            /* GB scanned by Lake queries per month */
     /* Quantities given directly (an Infracost usage file), added to the derived ones. */
     uint64_t direct_mgmt_additional, direct_data, direct_insights;
 };

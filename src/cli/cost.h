@@ -44,8 +44,9 @@ struct cost_measured {
     size_t nsvc;
     struct {
         char name[64];
-        uint64_t n;
+        uint64_t n, reads;
     } svc[COST_MAX_SERVICES + 1]; /* last: "other" */
+    uint64_t noisy[2];            /* management events of cost_noisy_sources[] */
     size_t ndays;
     struct cost_day days[COST_MAX_DAYS];
     unsigned nregions;
@@ -61,6 +62,9 @@ struct cost_result {
     const struct ot_pricebook *pb;
     struct cost_measured *m; /* NULL for a scenario */
 };
+
+/* Management sources AWS offers to exclude (kms.amazonaws.com, rdsdata.amazonaws.com). */
+extern const char *const cost_noisy_sources[2];
 
 void cost_result_cleanup(struct cost_result *r);
 int cost_read_file(const char *path, size_t max, struct ot_buf *b);

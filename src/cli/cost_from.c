@@ -74,7 +74,9 @@ static struct cost_day *day_slot(struct cost_measured *m, const char *day)
     return d;
 }
 
-static void add_service(struct cost_measured *m, struct ot_sv src, uint64_t n)
+const char *const cost_noisy_sources[2] = { "kms.amazonaws.com", "rdsdata.amazonaws.com" };
+
+static void add_service(struct cost_measured *m, struct ot_sv src, uint64_t n, uint64_t reads)
 {
     char name[64];
     size_t len = src.n < sizeof(name) - 1 ? src.n : sizeof(name) - 1;
@@ -87,6 +89,7 @@ static void add_service(struct cost_measured *m, struct ot_sv src, uint64_t n)
     for (size_t i = 0; i < m->nsvc; i++) {
         if (strcmp(m->svc[i].name, name) == 0) {
             m->svc[i].n += n;
+            m->svc[i].reads += reads;
             return;
         }
     }
@@ -98,6 +101,7 @@ static void add_service(struct cost_measured *m, struct ot_sv src, uint64_t n)
         (void)snprintf(m->svc[i].name, sizeof(m->svc[i].name), "%s", name);
     }
     m->svc[i].n += n;
+    m->svc[i].reads += reads;
 }
 
 static void add_region(char (*set)[24], unsigned *n, struct ot_sv r)
@@ -173,9 +177,15 @@ static bool on_record_ctx(void *wctx, const struct ot_record *rec)
     int cat = category(ms, rec);
     w->m.records++;
     w->m.cat[cat]++;
+    struct ot_value src = ot_record_get(rec, ms->p[P_SOURCE]);
     if (cat == CAT_DATA) {
-        struct ot_value src = ot_record_get(rec, ms->p[P_SOURCE]);
-        add_service(&w->m, src.type == OT_STRING ? ot_value_raw(src) : OT_SV_LIT("(unknown)"), 1);
+        bool ro = ot_record_get(rec, ms->p[P_READONLY]).type == OT_TRUE;
+        add_service(&w->m, src.type == OT_STRING ? ot_value_raw(src) : OT_SV_LIT("(unknown)"), 1,
+                    ro);
+    } else if (cat == CAT_MGMT_READ || cat == CAT_MGMT_WRITE) {
+        for (int i = 0; i < 2; i++) {
+            w->m.noisy[i] += ot_value_str_eq(src, ot_sv_cstr(cost_noisy_sources[i]));
+        }
     }
     struct ot_value t = ot_record_get(rec, ms->p[P_TIME]);
     if (t.type == OT_STRING) {
@@ -312,8 +322,10 @@ static void worker_fini(void *ctx, void *wctx)
     for (int i = 0; i < CAT_COUNT; i++) {
         m->cat[i] += x->cat[i];
     }
+    m->noisy[0] += x->noisy[0];
+    m->noisy[1] += x->noisy[1];
     for (size_t i = 0; i < x->nsvc; i++) {
-        add_service(m, ot_sv_cstr(x->svc[i].name), x->svc[i].n);
+        add_service(m, ot_sv_cstr(x->svc[i].name), x->svc[i].n, x->svc[i].reads);
     }
     for (size_t i = 0; i < x->ndays; i++) {
         struct cost_day *d = day_slot(m, x->days[i].day);
@@ -401,7 +413,17 @@ static void to_scenario(const struct cost_opts *o, const struct measure *ms, str
         struct ot_scn_service *v = &s->services[s->nservices++];
         (void)snprintf(v->name, sizeof(v->name), "%s", m->svc[i].name);
         v->events = project(m->svc[i].n, d);
+        v->read_pct = (unsigned)((m->svc[i].reads * 100 + m->svc[i].n / 2) / m->svc[i].n);
         v->selected_pct = 100;
+    }
+    uint64_t mgmt = m->cat[CAT_MGMT_READ] + m->cat[CAT_MGMT_WRITE];
+    for (int i = 0; i < 2 && mgmt > 0; i++) {
+        unsigned pct = (unsigned)((m->noisy[i] * 100 + mgmt / 2) / mgmt);
+        if (pct > 0) {
+            struct ot_scn_source *src = &s->sources[s->nsources++];
+            (void)snprintf(src->name, sizeof(src->name), "%s", cost_noisy_sources[i]);
+            src->pct = pct;
+        }
     }
     struct ot_scn_trail *t = &s->trails[s->ntrails++];
     memset(t, 0, sizeof(*t));

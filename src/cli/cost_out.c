@@ -83,6 +83,15 @@ static void print_measured(const struct cost_measured *m)
         cost_fmt_count(m->svc[i].n * 30 / (m->days_used ? m->days_used : 1), c, sizeof(c));
         (void)printf("%-34s %14s %14s %16s\n", label, a, "", c);
     }
+    for (int i = 0; i < 2; i++) {
+        if (m->noisy[i] > 0) {
+            char label[80];
+            (void)snprintf(label, sizeof(label), "  management, %s", cost_noisy_sources[i]);
+            cost_fmt_count(m->noisy[i], a, sizeof(a));
+            cost_fmt_count(m->noisy[i] * 30 / (m->days_used ? m->days_used : 1), c, sizeof(c));
+            (void)printf("%-34s %14s %14s %16s\n", label, a, "", c);
+        }
+    }
     if (m->no_id > 0) {
         (void)printf("(%llu records without eventID are never counted as copies)\n",
                      (unsigned long long)m->no_id);
@@ -259,11 +268,18 @@ static json_t *measured_json(const struct cost_measured *m)
                                               (json_int_t)m->days[i].bytes_in, "json_bytes",
                                               (json_int_t)m->days[i].bytes_json));
     }
+    json_t *reads = json_object(), *noisy = json_object();
     for (size_t i = 0; i < m->nsvc; i++) {
         (void)json_object_set_new(svc, m->svc[i].name, json_integer((json_int_t)m->svc[i].n));
+        (void)json_object_set_new(reads, m->svc[i].name, json_integer((json_int_t)m->svc[i].reads));
+    }
+    for (int i = 0; i < 2; i++) {
+        (void)json_object_set_new(noisy, cost_noisy_sources[i],
+                                  json_integer((json_int_t)m->noisy[i]));
     }
     return json_pack(
-        "{s:I,s:I,s:s,s:s,s:i,s:b,s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I,s:I},s:o,s:I,s:o}",
+        "{s:I,s:I,s:s,s:s,s:i,s:b,s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:I,"
+        "s:o}",
         "records", (json_int_t)m->records, "files", (json_int_t)m->files, "first_event_time",
         m->first, "last_event_time", m->last, "days_observed", (int)m->days_used, "days_auto",
         m->days_auto, "observed", "management_read", (json_int_t)m->cat[CAT_MGMT_READ],
@@ -272,7 +288,8 @@ static json_t *measured_json(const struct cost_measured *m)
         "insights", (json_int_t)m->cat[CAT_INSIGHT], "extra_copies", "management_read",
         (json_int_t)m->dups[CAT_MGMT_READ], "management_write", (json_int_t)m->dups[CAT_MGMT_WRITE],
         "data", (json_int_t)m->dups[CAT_DATA], "network_activity", (json_int_t)m->dups[CAT_NETWORK],
-        "insights", (json_int_t)m->dups[CAT_INSIGHT], "data_by_service", svc, "without_event_id",
+        "insights", (json_int_t)m->dups[CAT_INSIGHT], "data_by_service", svc,
+        "data_reads_by_service", reads, "management_sources", noisy, "without_event_id",
         (json_int_t)m->no_id, "days", days);
 }
 

@@ -73,6 +73,9 @@ expect_grep "unknown class: 3:28" "tier.yaml:3:28: unknown storage class 'glacie
 expect_rc "empty file" 2 "$OT" cost --scenario "$T/empty.yaml"
 expect_grep "empty file said so" "empty" "$T/err"
 expect_rc "missing file" 2 "$OT" cost --scenario "$T/nope.yaml"
+# libfyaml 0.7.12 loops forever on '%' and invalid UTF-8 (found by fuzz_scenario): refused first
+expect_rc "the input that hung libfyaml is refused at once" 2 timeout 20 "$OT" cost --scenario "$ROOT/fuzz/corpus/scenario/hang_directive_utf8.yaml"
+expect_grep "directive refused with its position" "hang_directive_utf8.yaml:1:1: YAML directives" "$T/err"
 head -c 3000 /dev/urandom >"$T/bin.yaml"
 expect_rc "binary garbage is refused, no crash" 2 "$OT" cost --scenario "$T/bin.yaml"
 

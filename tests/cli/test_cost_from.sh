@@ -28,6 +28,8 @@ expect_eq "management read/write as jq counts readOnly" "$(jq -r '.measured.obse
 expect_eq "no copies in one trail" "$(jq '[.measured.extra_copies[]] | add' "$T/one.json")" "0"
 expect_eq "days observed (auto) = distinct eventTime days by jq" "$(jq '.measured.days_observed' "$T/one.json")" "$days"
 expect_eq "bytes of the day = the gzip files' sizes; JSON bytes = the JSON's" "$(jq -r '.measured.days[] | "\(.day) \(.bytes_read) \(.json_bytes) \(.records)"' "$T/one.json")" "2023-07-10 $gzbytes $jsonbytes $all"
+kms=$(cat "$INV"/CloudTrail/*.json | jq '[.Records[] | select(.eventSource == "kms.amazonaws.com")] | length' | paste -sd+ | bc)
+expect_eq "KMS management events counted (an exclusion candidate)" "$(jq '.measured.management_sources["kms.amazonaws.com"]' "$T/one.json")" "$kms"
 expect_eq "window" "$(jq -r '.measured | "\(.first_event_time) \(.last_event_time)"' "$T/one.json")" "$(cat "$INV"/CloudTrail/*.json | jq -r '.Records[].eventTime' | sort | sed -n '1p;$p' | paste -sd' ')"
 # one copy only: the first copy is free; projected month = observed x 30 / days
 expect_eq "first copy free, projected x30/$days" "$(jq -r '.lines[] | select(.price_id == "cloudtrail.management.first_copy") | "\(.quantity) \(.month_usd)"' "$T/one.json")" "$((all * 30 / days)) 0.00"
@@ -71,6 +73,7 @@ mkdir -p "$T/mixed" && cp "$T/mixed.ndjson" "$T/mixed/"
 expect_rc "cost --from NDJSON with every category" 0 "$OT" cost --from "$T/mixed" --json
 expect_eq "categories: data 15, network 3, insights 2" "$(jq -r '.measured.observed | "\(.data) \(.network_activity) \(.insights)"' "$T/out")" "15 3 2"
 expect_eq "data by service" "$(jq -c '.measured.data_by_service' "$T/out")" '{"s3":10,"lambda":5}'
+expect_eq "read-only data events by service (readOnly kept from the source records)" "$(jq -c '.measured.data_reads_by_service.s3' "$T/out")" "$(jq '[.Records[0:10][] | select(.readOnly == true)] | length' "$f")"
 # 10 s3 data events x 30 / 1 day = 300 at $0.10/100,000 = $0.0003
 expect_eq "data events priced per service" "$(jq -r '.lines[] | select(.item == "Data events, s3") | "\(.quantity) \(.month_usd)"' "$T/out")" "300 0.000300"
 

@@ -217,6 +217,50 @@ static void test_growth(void **state)
     free(c);
 }
 
+static int64_t line_years3(const struct ot_cost *c, const char *price_id)
+{
+    for (size_t i = 0; i < c->nlines; i++) {
+        if (strcmp(c->lines[i].price_id, price_id) == 0) {
+            return c->lines[i].years3;
+        }
+    }
+    return -1;
+}
+
+/* CloudTrail Lake worked out by hand: 1 GiB of JSON a month. */
+static void test_lake(void **state)
+{
+    (void)state;
+    static const char one[] = "scope: [lake]\n"
+                              "events: {management: {write: 1048576}, raw_bytes_per_event: 1024}\n"
+                              "lake: {pricing: one_year, retention_days: 730, query_gb: 100}\n";
+    static const char seven[] = "scope: [lake]\n"
+                                "events: {management: {write: 6442450944}, raw_bytes_per_event: "
+                                "1024}\n"
+                                "lake: {pricing: seven_year}\n";
+    struct ot_scenario s;
+    struct ot_error err;
+    struct ot_cost *c = malloc(sizeof(*c));
+    struct ot_pricebook *pb = builtin();
+    assert_int_equal(parse(one, &s, &err), OT_OK);
+    assert_int_equal(ot_cost_compute(&s, pb, c, &err), OT_OK);
+    /* ingestion: 1 GiB x $0.75 x 36 months = $27 */
+    assert_int_equal(line_years3(c, "cloudtrail.lake.ingest_1yr"), 27 * OT_MICROS_PER_USD);
+    /* kept 730 days: a cohort is extended from 390 days old (month 14) to 720 (month 25):
+     * months 14..24 hold 1..11 GiB, months 25..36 hold 12: 66 + 144 = 210 GiB-months x $0.023 */
+    assert_int_equal(line_years3(c, "cloudtrail.lake.extended_retention"), 4830000);
+    /* queries: 100 GB x $0.005 = $0.50 a month */
+    assert_int_equal(line_years3(c, "cloudtrail.lake.query"), 18 * OT_MICROS_PER_USD);
+    assert_int_equal(c->growth[13].total - c->growth[12].total, 23000);
+    /* seven-year pricing, 6 TiB a month: 5,120 GiB x $2.50 + 1,024 GiB x $1.00 = $13,824 */
+    assert_int_equal(parse(seven, &s, &err), OT_OK);
+    assert_int_equal(ot_cost_compute(&s, pb, c, &err), OT_OK);
+    assert_int_equal(c->month1, 13824 * OT_MICROS_PER_USD);
+    assert_int_equal(line_years3(c, "cloudtrail.lake.ingest_7yr.over_25tb"), -1);
+    ot_pricebook_free(pb);
+    free(c);
+}
+
 static void test_scenario_errors(void **state)
 {
     (void)state;
@@ -237,6 +281,9 @@ static void test_scenario_errors(void **state)
         { "---\nname: a\n---\nname: b\n", 3, 1, "second YAML document" },
         { "cloudwatch:\n  filtered_pct: 101\n", 2, 17, "from 0 to 100" },
         { "- 1\n", 1, 1, "the scenario must be a mapping" },
+        { "name: caf\xc3\xa9\nregion: \xff\n", 2, 9, "not UTF-8" }, /* é is one column */
+        { "name: \xed\xa0\x80\n", 1, 7, "not UTF-8" },              /* a surrogate */
+        { "%YAML 1.2\n---\nname: x\n", 1, 1, "directives" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         ot_status st = parse(cases[i].yaml, &s, &err);
@@ -292,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_growth),
         cmocka_unit_test(test_scenario_errors),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_lake),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -299,6 +299,9 @@ static void s3_lines(struct ctx *c, const struct ot_scenario *s, const struct qt
     if (puts > 0 && c->st == OT_OK) {
         (void)line(c, "S3", "PUT requests (log and digest files)", "s3.requests.put", puts, false);
     }
+    if (s->s3_get_requests > 0 && c->st == OT_OK) {
+        (void)line(c, "S3", "GET requests (readers)", "s3.requests.get", s->s3_get_requests, false);
+    }
     for (int t = 1; t < OT_TIER_COUNT; t++) {
         char item[96];
         (void)snprintf(item, sizeof(item), "Lifecycle transitions to %s", ot_tier_name(t));
@@ -306,8 +309,7 @@ static void s3_lines(struct ctx *c, const struct ot_scenario *s, const struct qt
     }
     for (int t = 1; t < OT_TIER_COUNT; t++) {
         char item[96];
-        (void)snprintf(item, sizeof(item), "Early removal from %s (minimum duration)",
-                       ot_tier_name(t));
+        (void)snprintf(item, sizeof(item), "Early removal, %s (min. duration)", ot_tier_name(t));
         line_months(c, "S3", item, storage_ids[t], ss->early[t], true);
     }
     for (unsigned m = 0; m < OT_COST_MONTHS; m++) {
@@ -384,6 +386,51 @@ static void cloudwatch_lines(struct ctx *c, const struct ot_scenario *s, const s
     }
 }
 
+/* CloudTrail Lake: each event data store ingests one copy of every event (no
+ * dedup across stores), priced per GB of JSON. One-year pricing includes 366
+ * days; kept longer, each GB-month past a year is extended retention. Seven-year
+ * pricing is tiered on the month's ingestion. */
+static void lake_lines(struct ctx *c, const struct ot_scenario *s, struct qty *q)
+{
+    uint64_t events = add(q, add(q, s->mgmt_read, s->mgmt_write), s->network_activity);
+    for (size_t j = 0; j < s->nservices; j++) {
+        events = add(q, events, s->services[j].events);
+    }
+    uint64_t bytes = mul(q, mul(q, events, s->raw_bytes_per_event), s->lake_stores);
+    if (bytes > 0 && !s->lake_seven_year) {
+        uint64_t ext[OT_COST_MONTHS];
+        (void)line(c, "Lake", "Ingestion, one-year retention", "cloudtrail.lake.ingest_1yr", bytes,
+                   true);
+        for (unsigned m = 0; m < OT_COST_MONTHS; m++) {
+            ext[m] = 0;
+            for (unsigned k = 0; k <= m; k++) {
+                unsigned age = (m - k) * DAYS_PER_MONTH;
+                ext[m] += age >= 366 && age < s->lake_retention_days ? bytes : 0;
+            }
+        }
+        line_months(c, "Lake", "Extended retention past one year",
+                    "cloudtrail.lake.extended_retention", ext, true);
+    } else if (bytes > 0) {
+        static const char *const ids[3] = { "cloudtrail.lake.ingest_7yr.first_5tb",
+                                            "cloudtrail.lake.ingest_7yr.next_20tb",
+                                            "cloudtrail.lake.ingest_7yr.over_25tb" };
+        static const char *const items[3] = { "Ingestion, seven-year pricing (first 5 TB)",
+                                              "Ingestion, seven-year pricing (next 20 TB)",
+                                              "Ingestion, seven-year pricing (above 25 TB)" };
+        const uint64_t tb = 1024ull * OT_GIB, caps[3] = { 5 * tb, 20 * tb, UINT64_MAX };
+        uint64_t left = bytes;
+        for (int i = 0; i < 3 && left > 0; i++) {
+            uint64_t part = left < caps[i] ? left : caps[i];
+            (void)line(c, "Lake", items[i], ids[i], part, true);
+            left -= part;
+        }
+    }
+    if (s->lake_query_gb > 0) {
+        (void)line(c, "Lake", "Queries (GB scanned)", "cloudtrail.lake.query",
+                   mul(q, s->lake_query_gb, OT_GIB), true);
+    }
+}
+
 ot_status ot_cost_compute(const struct ot_scenario *s, const struct ot_pricebook *pb,
                           struct ot_cost *out, struct ot_error *err)
 {
@@ -408,6 +455,9 @@ ot_status ot_cost_compute(const struct ot_scenario *s, const struct ot_pricebook
             (void)line(&c, "KMS", "Requests (GenerateDataKey per file, reads)",
                        "kms.requests.symmetric", q.kms_requests, false);
         }
+    }
+    if ((s->scope & OT_SCOPE_LAKE) && s->lake_stores > 0 && c.st == OT_OK) {
+        lake_lines(&c, s, &q);
     }
     if ((s->scope & OT_SCOPE_SNS) && q.sns_publishes > 0 && c.st == OT_OK) {
         (void)line(&c, "SNS", "Notifications of log delivery", "sns.publish", q.sns_publishes,

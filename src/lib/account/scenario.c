@@ -500,9 +500,39 @@ static ot_status storage(struct walk *w, uint32_t n, void *obj)
         { "lifecycle", K_SECTION, 0, 0, lifecycle },
         { "expire_after_days", K_UINT, SCN(expire_days), 36500, NULL },
         { "access_days", K_UINT, SCN(access_days), 36500, NULL },
+        { "get_requests", K_U64, SCN(s3_get_requests), OT_SCN_MAX_QUANTITY, NULL },
         { NULL, K_U64, 0, 0, NULL },
     };
     return walk_map(w, n, "storage", keys, obj);
+}
+
+static ot_status lake_retention(struct walk *w, uint32_t n, void *obj)
+{
+    struct ot_scenario *s = obj;
+    char v[32];
+    ot_status st = get_str(w, n, "pricing", v, sizeof(v));
+    if (st == OT_OK) {
+        s->lake_seven_year = strcmp(v, "seven_year") == 0;
+        if (!s->lake_seven_year && strcmp(v, "one_year") != 0) {
+            st = at(w, n, OT_E_USAGE, "write one_year or seven_year",
+                    "unknown Lake pricing option '%s'", v);
+        }
+    }
+    return st;
+}
+
+static ot_status lake(struct walk *w, uint32_t n, void *obj)
+{
+    static const struct key keys[] = {
+        { "event_data_stores", K_UINT, SCN(lake_stores), 100, NULL },
+        { "pricing", K_SECTION, 0, 0, lake_retention },
+        { "retention_days", K_UINT, SCN(lake_retention_days), 3653, NULL },
+        { "query_gb", K_U64, SCN(lake_query_gb), OT_SCN_MAX_QUANTITY, NULL },
+        { NULL, K_U64, 0, 0, NULL },
+    };
+    struct ot_scenario *s = obj;
+    s->lake_stores = 1; /* a lake: section means one store unless told */
+    return walk_map(w, n, "lake", keys, obj);
 }
 
 static ot_status cw_class(struct walk *w, uint32_t n, void *obj)
@@ -554,7 +584,7 @@ static ot_status selfhost(struct walk *w, uint32_t n, void *obj)
 
 static ot_status scope(struct walk *w, uint32_t n, void *obj)
 {
-    static const char *const names[] = { "cloudtrail", "s3", "cloudwatch", "kms", "sns" };
+    static const char *const names[] = { "cloudtrail", "s3", "cloudwatch", "kms", "sns", "lake" };
     struct ot_scenario *s = obj;
     ot_status st = want(w, n, OT_Y_SEQ, "scope");
     s->scope = 0;
@@ -566,7 +596,7 @@ static ot_status scope(struct walk *w, uint32_t n, void *obj)
             j++;
         }
         if (st == OT_OK && j == sizeof(names) / sizeof(names[0])) {
-            st = at(w, i, OT_E_USAGE, "write cloudtrail, s3, cloudwatch, kms or sns",
+            st = at(w, i, OT_E_USAGE, "write cloudtrail, s3, cloudwatch, kms, sns or lake",
                     "unknown component '%s' in scope", v);
         }
         if (st == OT_OK) {
@@ -631,6 +661,7 @@ void ot_scenario_init(struct ot_scenario *s)
     (void)snprintf(s->region, sizeof(s->region), "%s", "us-east-1");
     s->cw_filtered_pct = 100;
     s->cw_ingest_pct = 100;
+    s->lake_retention_days = 366;
     s->scope = OT_SCOPE_ALL;
 }
 
@@ -647,6 +678,7 @@ ot_status ot_scenario_parse(struct ot_sv yaml, const char *name, struct ot_scena
         { "kms", K_SECTION, 0, 0, kms },
         { "selfhost", K_SECTION, 0, 0, selfhost },
         { "scope", K_SECTION, 0, 0, scope },
+        { "lake", K_SECTION, 0, 0, lake },
         { "version", K_SECTION, 0, 0, ignore }, /* Infracost usage file */
         { "resource_usage", K_SECTION, 0, 0, resource_usage },
         { NULL, K_U64, 0, 0, NULL },
