@@ -11,6 +11,15 @@
 
 #include "opentrail/account.h"
 
+const char *__lsan_default_suppressions(void);
+
+/* libfyaml 0.7.12 leaks a scanner buffer on single-quoted scalars holding runs
+ * of '' escapes ('a''b'); ours are clean, so only its leaks are ignored. */
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libfyaml.so\n";
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct ot_pricebook *pb;

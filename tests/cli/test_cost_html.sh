@@ -54,6 +54,14 @@ expect_eq "two polylines of 36 points" "$(grep -o '<polyline[^>]*points="[^"]*"'
 m36=$("$OT" cost --scenario "$ROOT/docs/examples/full-scenario.yaml" --json | jq -r '.growth[35].storage_usd')
 expect_grep "legend has month 36's storage cost from --json (\$$m36)" "month 36: \\\$$(printf '%.2f' "$m36")" "$T/full.dom"
 
+# measured mode: the report says what was measured
+mkdir -p "$T/inv"
+for f in "$SHARED"/corpora/invictus-aws-dataset/CloudTrail/*.json; do gzip -n -c "$f" >"$T/inv/$(basename "$f").gz"; done
+expect_rc "cost --from --html" 0 "$OT" cost --from "$T/inv" --html "$T/m.html"
+n=$(cat "$SHARED"/corpora/invictus-aws-dataset/CloudTrail/*.json | jq '.Records | length' | paste -sd+ | bc)
+chrome --dump-dom "$T/m.html" >"$T/m.dom"
+expect_grep "measured section with the record count jq finds ($n)" "^<p>$n records in [0-9]+ files" "$T/m.dom"
+
 # escaping: a name with markup stays text
 printf 'name: "<script>alert(1)</script> & co"\nevents: {management: {write: 1000}}\ntrails: [{name: t}]\n' >"$T/x.yaml"
 expect_rc "markup in the name" 0 "$OT" cost --scenario "$T/x.yaml" --html "$T/x.html"

@@ -302,6 +302,22 @@ static void test_scenario_errors(void **state)
     }
 }
 
+static void test_scalars(void **state)
+{
+    (void)state;
+    struct ot_scenario s;
+    struct ot_error err;
+    assert_int_equal(parse("name: 'it''s ours'\nregion: \"eu-\\x41\"\n", &s, &err), OT_OK);
+    assert_string_equal(s.name, "it's ours");
+    assert_string_equal(s.region, "eu-A");
+    assert_int_equal(parse("name: ''\nevents:\n  management:\n    read: 25,000,000\n", &s, &err),
+                     OT_OK);
+    assert_string_equal(s.name, "");
+    assert_int_equal(s.mgmt_read, 25000000);
+    assert_int_equal(parse("name: 'a\n  b'\n", &s, &err), OT_OK); /* folded, as YAML says */
+    assert_string_equal(s.name, "a b");
+}
+
 /* Fail each allocation in turn: only OT_E_NOMEM, never a crash or a leak. */
 static void test_alloc_failures(void **state)
 {
@@ -327,6 +343,36 @@ static void test_alloc_failures(void **state)
         done_pb = done_pb || b == OT_OK;
     }
     assert_true(done_scn && done_pb);
+
+    /* pricing and advice allocate their scratch space: same loop */
+    static const char full[] = "events: {management: {read: 10, write: 5}, bytes_per_event: 100}\n"
+                               "trails: [{name: a, insights: [api_call_rate]}, {copies: 2}]\n"
+                               "storage: {lifecycle: [{after_days: 30, to: deep_archive}]}\n";
+    struct ot_scenario s;
+    struct ot_error err;
+    struct ot_pricebook *pb = builtin();
+    struct ot_cost *c = malloc(sizeof(*c));
+    struct ot_advice_list *al = malloc(sizeof(*al));
+    assert_int_equal(parse(full, &s, &err), OT_OK);
+    bool done = false;
+    for (unsigned long k = 1; k < 100 && !done; k++) {
+        ot_alloc_fail_after(k);
+        ot_status a = ot_cost_compute(&s, pb, c, &err);
+        ot_status b = a == OT_OK ? ot_advise(&s, pb, al, &err) : a;
+        ot_alloc_fail_after(0);
+        if (b != OT_OK && b != OT_E_NOMEM) {
+            fail_msg("allocation %lu: status %d, %s", k, b, err.what);
+        }
+        if (a == OT_OK && b == OT_E_NOMEM) {
+            assert_int_equal(al->n, 0); /* nothing half-filled is left behind */
+        }
+        done = b == OT_OK;
+    }
+    assert_true(done);
+    assert_true(al->n > 0);
+    ot_pricebook_free(pb);
+    free(c);
+    free(al);
 }
 
 int main(void)
@@ -340,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_scenario_errors),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_lake),
+        cmocka_unit_test(test_scalars),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -633,7 +633,11 @@ static ot_status infracost_resource(struct walk *w, uint32_t n, void *obj)
 
 static ot_status resource_usage(struct walk *w, uint32_t n, void *obj)
 {
+    struct ot_scenario *s = obj;
     ot_status st = want(w, n, OT_Y_MAP, "resource_usage");
+    if (strcmp(s->name, "scenario") == 0) {
+        (void)snprintf(s->name, sizeof(s->name), "%s", "Infracost usage file");
+    }
     for (uint32_t k = w->t->v[n].first; st == OT_OK && k != 0; k = w->t->v[w->t->v[k].next].next) {
         const char *name = ot_ytext(w->t, k);
         if (strncmp(name, "aws_cloudtrail.", 15) != 0) {

@@ -87,8 +87,39 @@ static void attach(struct ot_ytree *t, struct open *stack, unsigned depth, uint3
     t->v[o->node].count++;
 }
 
-static ot_status on_event(struct ot_ytree *t, struct fy_event *ev, struct open *stack,
-                          unsigned *depth, unsigned *docs, struct ot_error *err)
+/*
+ * A scalar's text into @out. Single-quoted scalars are decoded here from the
+ * input ('' is '): libfyaml 0.7.12 leaks the text it builds for them when they
+ * hold several '' escapes, and its chunk iterator decodes them wrongly.
+ * Folded (multi-line) ones are rare and left to libfyaml.
+ */
+static ot_status scalar_text(struct ot_sv yaml, struct fy_event *ev, struct ot_buf *out,
+                             struct ot_error *err)
+{
+    const struct fy_mark *s = fy_event_start_mark(ev), *e = fy_event_end_mark(ev);
+    ot_status st = OT_OK;
+    if (fy_token_scalar_style(ev->scalar.value) == FYSS_SINGLE_QUOTED && s != NULL && e != NULL &&
+        s->input_pos < e->input_pos && e->input_pos <= yaml.n && yaml.p[s->input_pos] == '\'' &&
+        yaml.p[e->input_pos - 1] == '\'' &&
+        memchr(yaml.p + s->input_pos, '\n', e->input_pos - s->input_pos) == NULL) {
+        const char *p = yaml.p + s->input_pos + 1, *end = yaml.p + e->input_pos - 1;
+        for (; p < end && st == OT_OK; p++) {
+            st = ot_buf_putc(out, *p);
+            p += (*p == '\'' && p + 1 < end && p[1] == '\''); /* '' is one quote */
+        }
+    } else {
+        size_t len = 0;
+        const char *txt = fy_token_get_text(ev->scalar.value, &len);
+        st = txt == NULL ? OT_E_NOMEM : ot_buf_append(out, txt, len);
+    }
+    if (st != OT_OK) {
+        return ot_fail(err, st, NULL, "out of memory reading YAML");
+    }
+    return OT_OK;
+}
+
+static ot_status on_event(struct ot_sv yaml, struct ot_ytree *t, struct fy_event *ev,
+                          struct open *stack, unsigned *depth, unsigned *docs, struct ot_error *err)
 {
     const struct fy_mark *m = fy_event_start_mark(ev);
     uint32_t i = 0;
@@ -104,27 +135,21 @@ static ot_status on_event(struct ot_ytree *t, struct fy_event *ev, struct open *
     case FYET_ALIAS:
         return fail_at(err, OT_E_PARSE, m, "write the value out instead of an alias",
                        "YAML aliases are not supported in scenarios");
-    case FYET_SCALAR: {
-        size_t len = 0;
-        const char *s = fy_token_get_text(ev->scalar.value, &len);
-        if (s == NULL) {
-            return ot_fail(err, OT_E_NOMEM, NULL, "out of memory reading YAML");
-        }
+    case FYET_SCALAR:
         st = new_node(t, OT_Y_SCALAR, m, &i, err);
         if (st == OT_OK) {
             t->v[i].off = t->text.len;
-            t->v[i].len = len;
-            st = ot_buf_append(&t->text, s, len);
-            if (st == OT_OK) {
-                st = ot_buf_putc(&t->text, '\0');
-            }
+            st = scalar_text(yaml, ev, &t->text, err);
+        }
+        if (st == OT_OK) {
+            t->v[i].len = t->text.len - t->v[i].off;
+            st = ot_buf_putc(&t->text, '\0');
             if (st != OT_OK) {
                 return ot_fail(err, st, NULL, "out of memory reading YAML");
             }
             attach(t, stack, *depth, i);
         }
         return st;
-    }
     case FYET_MAPPING_START:
     case FYET_SEQUENCE_START:
         if (*depth >= OT_SCENARIO_MAX_DEPTH) {
@@ -308,7 +333,7 @@ ot_status ot_ytree_parse(struct ot_sv yaml, struct ot_ytree *t, struct ot_error 
             }
             break;
         }
-        st = on_event(t, ev, stack, &depth, &docs, err);
+        st = on_event(yaml, t, ev, stack, &depth, &docs, err);
         fy_parser_event_free(fyp, ev);
         if (st != OT_OK) {
             break;
