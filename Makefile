@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 60
 WARN    := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude -Isrc/lib
-LIBS    := -lpcre2-8 -ldeflate -lz -lpthread -lcrypto -ljansson
+LIBS    := -lpcre2-8 -ldeflate -lz -lpthread -lcrypto -ljansson -lfyaml
 FUZZ_LIBS := -ljansson
 
 LIB_SRC := $(sort $(wildcard src/lib/*/*.c))
@@ -30,6 +30,10 @@ REL_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 REL_CLI_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CLI_SRC))
 
 all: $(BUILD)/opentrail
+
+# the built-in price book, compiled in (account); committed so the wildcard sees it
+src/lib/account/pricebook_data.c: data/pricing/aws-us-east-1.json scripts/embed.sh
+	scripts/embed.sh ot_pricebook_json $< >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)

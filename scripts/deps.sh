@@ -10,6 +10,7 @@ PKGS=(
     libdeflate-dev zlib1g-dev libjansson-dev libssl-dev libcmocka-dev libpcre2-dev
     jq gzip bc python3 clang-format cppcheck
     awscli python3-cryptography
+    libfyaml-dev chromium
 )
 
 missing=()

@@ -28,6 +28,7 @@ static const struct cli_cmd commands[] = {
     { "ingest", cli_ingest, "records into a trail: log files, hourly signed digests" },
     { "keys", cli_keys, "digest signing keys: generate, list, export" },
     { "validate", cli_validate, "validate log files and digests as aws cloudtrail validate-logs" },
+    { "cost", cli_cost, "what trails cost and could save: from a scenario or measured logs" },
 };
 
 static void usage(FILE *f)
