@@ -9,6 +9,7 @@ PKGS=(
     build-essential pkg-config make gcc clang libclang-rt-14-dev
     libdeflate-dev zlib1g-dev libjansson-dev libssl-dev libcmocka-dev
     jq gzip python3 clang-format cppcheck
+    libfyaml-dev python3-jsonschema
 )
 
 missing=()

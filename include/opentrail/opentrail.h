@@ -7,6 +7,7 @@
 
 #define OPENTRAIL_VERSION "0.1.0"
 
+#include "opentrail/advise.h"
 #include "opentrail/core.h"
 #include "opentrail/limits.h"
 #include "opentrail/record.h"

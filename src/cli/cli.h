@@ -29,6 +29,7 @@ typedef int (*cli_cmd_fn)(int argc, char **argv, const struct cli_global *g);
 
 int cli_cat(int argc, char **argv, const struct cli_global *g);
 int cli_stats(int argc, char **argv, const struct cli_global *g);
+int cli_audit(int argc, char **argv, const struct cli_global *g);
 
 /* Map a library status onto an exit status. */
 int cli_exit_for(ot_status st);

@@ -22,6 +22,8 @@ struct cli_cmd {
 static const struct cli_cmd commands[] = {
     { "cat", cli_cat, "print CloudTrail records as NDJSON or TSV (files, trees, stdin)" },
     { "stats", cli_stats, "count records by source, name, region, day, category, error" },
+    { "audit", cli_audit,
+      "audit trail configuration (Terraform, CloudFormation) against best practice" },
 };
 
 static void usage(FILE *f)
