@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 60
 WARN    := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude -Isrc/lib
-LIBS    := -ldeflate -lz -lpthread -lfyaml
+LIBS    := -ldeflate -lz -lpthread -lfyaml -ljansson
 FUZZ_LIBS := -ljansson
 
 LIB_SRC := $(sort $(wildcard src/lib/*/*.c))

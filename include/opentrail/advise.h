@@ -107,6 +107,16 @@ OT_API ot_status ot_advise_add(struct ot_advise *a, const char *path, const void
                                struct ot_error *err);
 
 /**
+ * ot_advise_add_export() - parse one AWS CLI export file (JSON) and keep it.
+ * @path: its name must be SERVICE_COMMAND[_NAME].json as the export script in
+ * docs/audit.md writes it (cloudtrail_describe-trails.json,
+ * s3api_get-bucket-versioning_BUCKET.json, ...); other names are ignored.
+ * Same statuses as ot_advise_add().
+ */
+OT_API ot_status ot_advise_add_export(struct ot_advise *a, const char *path, const void *data,
+                                      size_t n, struct ot_error *err);
+
+/**
  * ot_advise_run() - map every added input into the trail model and run every rule.
  * Call once, after the last ot_advise_add(). Returns OT_OK or OT_E_NOMEM/OT_E_LIMIT.
  */

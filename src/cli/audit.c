@@ -33,6 +33,9 @@ static void help(FILE *f)
            "  DIR                     every *.tf and *.tfstate file in DIR (not recursive)\n"
            "  *.yaml *.yml *.json     CloudFormation templates (AWS::CloudTrail::Trail, ...)\n"
            "  *.tfstate               reported: state files do not belong in a repository\n"
+           "  *.json                  CloudFormation, or `terraform show -json` output\n"
+           "  opentrail.yaml          opentrail's own config (CloudTrail API field names)\n"
+           "  --aws-export DIR        AWS CLI exports written by the script in docs/audit.md\n"
            "\n"
            "options:\n"
            "  -f, --format FMT        text (default; grouped by severity, file:line), json,\n"
@@ -40,6 +43,7 @@ static void help(FILE *f)
            "  -s, --min-severity S    info, low (default), medium, high or critical: show\n"
            "                          only findings at or above S, and exit 1 if there is one\n"
            "  -o, --output FILE       write the report to FILE instead of standard output\n"
+           "      --aws-export DIR    also read the AWS CLI JSON exports in DIR\n"
            "      --list-rules        print the rule table (id, severity, name, references)\n"
            "  -h, --help              this help\n"
            "\n"
@@ -65,11 +69,30 @@ static int list_rules(void)
     return CLI_OK;
 }
 
+/* Read all of @path into @b (at most its limit). */
+static ot_status slurp(const char *path, struct ot_buf *b, struct ot_error *err);
+
 /* Read all of @path (at most OT_ADVISE_MAX_FILE_BYTES + 1 bytes, so the library
  * sees that it is too big) and give it to the session. */
-static ot_status add_file(struct ot_advise *a, const char *path, struct ot_error *err)
+static ot_status add_file(struct ot_advise *a, const char *path, bool is_export,
+                          struct ot_error *err)
 {
     struct ot_buf b = OT_BUF_INIT(16u * 1024u * 1024u + 1u);
+    ot_status st = slurp(path, &b, err);
+    if (st == OT_OK) {
+        st = is_export ? ot_advise_add_export(a, path, b.data != NULL ? b.data : "", b.len, err)
+                       : ot_advise_add(a, path, b.data != NULL ? b.data : "", b.len, err);
+    }
+    if (st != OT_OK) {
+        ot_error_at(err, "%s", path);
+    }
+    ot_buf_cleanup(&b);
+    return st;
+}
+
+static ot_status slurp(const char *path, struct ot_buf *bp, struct ot_error *err)
+{
+    struct ot_buf b = *bp;
     ot_status st = OT_OK;
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -96,13 +119,11 @@ static ot_status add_file(struct ot_advise *a, const char *path, struct ot_error
     if (fclose(f) != 0 && st == OT_OK) {
         st = ot_fail(err, OT_E_IO, "check the file", "close failed");
     }
-    if (st == OT_OK) {
-        st = ot_advise_add(a, path, b.data != NULL ? b.data : "", b.len, err);
-    }
     if (st != OT_OK) {
         ot_error_at(err, "%s", path);
+        ot_buf_cleanup(&b);
     }
-    ot_buf_cleanup(&b);
+    *bp = b;
     return st;
 }
 
@@ -117,8 +138,9 @@ static int cmp_str(const void *x, const void *y)
     return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-/* DIR: its *.tf and *.tfstate files, sorted, so output order is stable. */
-static int expand_dir(const char *dir, char ***list, size_t *n)
+/* DIR: its *.tf and *.tfstate files (or *.json for exports), sorted, so output
+ * order is stable. */
+static int expand_dir(const char *dir, char ***list, size_t *n, bool json)
 {
     DIR *d = opendir(dir);
     if (d == NULL) {
@@ -129,7 +151,8 @@ static int expand_dir(const char *dir, char ***list, size_t *n)
     size_t start = *n;
     int rc = CLI_OK;
     while ((e = readdir(d)) != NULL) {
-        if (!has_suffix(e->d_name, ".tf") && !has_suffix(e->d_name, ".tfstate")) {
+        if (json ? !has_suffix(e->d_name, ".json")
+                 : !has_suffix(e->d_name, ".tf") && !has_suffix(e->d_name, ".tfstate")) {
             continue;
         }
         if (*n >= CLI_AUDIT_MAX_FILES) {
@@ -185,12 +208,14 @@ int cli_audit(int argc, char **argv, const struct cli_global *g)
         { "min-severity", required_argument, NULL, 's' },
         { "output", required_argument, NULL, 'o' },
         { "list-rules", no_argument, NULL, 'L' },
+        { "aws-export", required_argument, NULL, 'E' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     enum ot_advise_format fmt = OT_ADVISE_TEXT;
     enum ot_severity min = OT_SEV_LOW;
     const char *output = NULL;
+    const char *export_dir = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:s:o:h", longopts, NULL)) != -1) {
@@ -219,6 +244,9 @@ int cli_audit(int argc, char **argv, const struct cli_global *g)
             break;
         case 'L':
             return list_rules();
+        case 'E':
+            export_dir = optarg;
+            break;
         case 'h':
             help(stdout);
             return CLI_OK;
@@ -226,7 +254,7 @@ int cli_audit(int argc, char **argv, const struct cli_global *g)
             return cli_usage_error("audit", "unknown option");
         }
     }
-    if (optind >= argc) {
+    if (optind >= argc && export_dir == NULL) {
         return cli_usage_error("audit", "name at least one file or directory to audit");
     }
 
@@ -244,7 +272,7 @@ int cli_audit(int argc, char **argv, const struct cli_global *g)
     for (int i = optind; i < argc; i++) {
         struct stat sb;
         if (stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            int r = expand_dir(argv[i], &files, &nfiles);
+            int r = expand_dir(argv[i], &files, &nfiles, false);
             rc = r > rc ? r : rc;
         } else if (nfiles < CLI_AUDIT_MAX_FILES) {
             files[nfiles] = ot_strndup(argv[i], strlen(argv[i]));
@@ -260,9 +288,14 @@ int cli_audit(int argc, char **argv, const struct cli_global *g)
             add_state_beside(files, &nfiles, files[i]);
         }
     }
+    size_t nplain = nfiles;
+    if (export_dir != NULL) {
+        int r = expand_dir(export_dir, &files, &nfiles, true);
+        rc = r > rc ? r : rc;
+    }
     bool bad = rc != CLI_OK;
     for (size_t i = 0; i < nfiles; i++) {
-        ot_status st = add_file(a, files[i], &err);
+        ot_status st = add_file(a, files[i], i >= nplain, &err);
         if (st == OT_E_NOMEM) {
             cli_print_error(&err);
             rc = CLI_SYSTEM;

@@ -151,3 +151,73 @@ expect_rc "unknown file kind" 3 "$OT" audit "$A/checkov_table.py"
 expect_rc "missing file" 3 "$OT" audit "$T/nope.tf"
 expect_grep "missing file names the path" "nope.tf: cannot open" "$T/err"
 bad "unterminated heredoc" 'a = 1\nb = <<EOT\nline\n' "2:5"
+
+# --- terraform show -json --------------------------------------------------------
+# plan/guide-plan.json is the plan the guide's main.tf would give (written by hand in
+# Terraform 1.5's format): the same resources and values, s3_bucket_name "known after
+# apply" with the configuration naming aws_s3_bucket.cloudtrail_logs. So: the guide's
+# findings, by resource address, minus OT-TF-004 (a plan has no terraform block).
+expect_rc "plan JSON" 1 "$OT" audit --format json --min-severity info "$A/plan/guide-plan.json"
+got=$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+for f in d["findings"]: print(f["rule"], f["resource"])' "$T/out" | sort)
+expect_eq "plan: the guide's findings without the hygiene one" "$got" "$(echo "$want" | grep -v OT-TF-004 | cut -d' ' -f1,2 | sort)"
+printf '{"format_version": "1.2", "terraform_version": "1.5.7",\n  "planned_values": {,}}\n' >"$T/badplan.json"
+expect_rc "malformed plan exits 3" 3 "$OT" audit "$T/badplan.json"
+expect_grep "plan error has line:col" "badplan.json:2:22: invalid JSON" "$T/err"
+
+# --- AWS CLI exports (--aws-export) ----------------------------------------------
+# exports/ holds what the script in docs/audit.md writes for one account. Read by hand:
+# org-trail is multi-region, organization, validated, KMS, CloudWatch, SNS, global events,
+# but get-trail-status says IsLogging false (OT-CT-005), its selector logs data events for
+# every bucket ("arn:aws:s3", OT-CT-009) and get-insight-selectors is {} (OT-CT-011).
+# eu-trail is single-region, no validation, no KMS/CloudWatch/SNS, no global events, not
+# an organization trail (OT-CT-001/002/003/004/006/007/008/011) and its bucket eu-logs was
+# not exported (OT-S3-007, undetermined). org-trail-logs: public access block complete,
+# KMS, lifecycle to GLACIER with expiry, policy only for cloudtrail.amazonaws.com, but
+# get-bucket-logging empty, as the CLI prints it when logging is off (OT-S3-004) and MFADelete Disabled without object lock (OT-S3-006). The one
+# metric filter covers CIS 4.5 and its alarm notifies the subscribed topic "security", so
+# the other 14 CIS pairs fail (at org-trail, the first trail).
+expect_rc "--aws-export" 1 "$OT" audit --format json --min-severity info --aws-export "$A/exports"
+got=$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+for f in d["findings"]: print(f["rule"], f["resource"], f["verdict"])' "$T/out" | sort)
+want_exp="OT-CT-005 org-trail fail
+OT-CT-009 org-trail fail
+OT-CT-011 org-trail fail
+OT-CT-001 eu-trail fail
+OT-CT-002 eu-trail fail
+OT-CT-003 eu-trail fail
+OT-CT-004 eu-trail fail
+OT-CT-006 eu-trail fail
+OT-CT-007 eu-trail fail
+OT-CT-008 eu-trail fail
+OT-CT-011 eu-trail fail
+OT-S3-007 eu-trail undetermined
+OT-S3-004 org-trail-logs fail
+OT-S3-006 org-trail-logs fail"
+for i in 01 02 03 04 06 07 08 09 10 11 12 13 14 15; do
+    want_exp="$want_exp
+OT-CW-0$i org-trail fail"
+done
+expect_eq "exports: exactly the predicted findings" "$got" "$(echo "$want_exp" | sort)"
+expect_grep "logging-off finding points at get-trail-status" "cloudtrail_get-trail-status_org-trail.json\",\"line\":2" "$T/out"
+mkdir -p "$T/exp"
+printf '{"trailList": [\n  {"Name": "a" "b"}\n]}\n' >"$T/exp/cloudtrail_describe-trails.json"
+expect_rc "malformed export exits 3" 3 "$OT" audit --aws-export "$T/exp"
+expect_grep "export error has line:col" "cloudtrail_describe-trails.json:2:[0-9]+: invalid YAML/JSON" "$T/err"
+
+# --- opentrail.yaml -----------------------------------------------------------------
+# Read by hand: trail main is multi-region, validated, global events, KMS; logging and
+# metric filters are built into the daemon (IsLogging and watch default on), so OT-CT-005/006
+# pass. No IsOrganizationTrail (OT-CT-002), no SnsTopicName (OT-CT-007), no InsightSelectors
+# (OT-CT-011). The root-usage filter (CIS 4.3) has an alarm whose action names the notifier
+# "security", so OT-CW-003 passes and the other 14 fail. No S3 bucket: no bucket rules.
+expect_rc "opentrail.yaml" 1 "$OT" audit --format json --min-severity info "$A/opentrail.yaml"
+got=$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+print(" ".join(sorted(f["rule"] for f in d["findings"])))' "$T/out")
+expect_eq "opentrail.yaml: exactly the predicted findings" "$got" "OT-CT-002 OT-CT-007 OT-CT-011 OT-CW-001 OT-CW-002 OT-CW-004 OT-CW-005 OT-CW-006 OT-CW-007 OT-CW-008 OT-CW-009 OT-CW-010 OT-CW-011 OT-CW-012 OT-CW-013 OT-CW-014 OT-CW-015"

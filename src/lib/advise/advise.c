@@ -42,12 +42,24 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-ot_status ot_advise_add(struct ot_advise *a, const char *path, const void *data, size_t n,
-                        struct ot_error *err)
+static bool is_blank(struct ot_sv s)
+{
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.p[i] != ' ' && s.p[i] != '\n' && s.p[i] != '\r' && s.p[i] != '\t') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static ot_status add_kind(struct ot_advise *a, const char *path, const void *data, size_t n,
+                          bool is_export, struct ot_error *err)
 {
     enum ot_input_kind kind;
     ot_status st = OT_OK;
-    if (ends_with(path, ".tf")) {
+    if (is_export) {
+        kind = OT_IN_EXPORT;
+    } else if (ends_with(path, ".tf")) {
         kind = OT_IN_HCL;
     } else if (ends_with(path, ".tfstate") || ends_with(path, ".tfstate.backup")) {
         kind = OT_IN_STATE;
@@ -79,9 +91,22 @@ ot_status ot_advise_add(struct ot_advise *a, const char *path, const void *data,
     in->path = name;
     in->kind = kind;
     struct ot_sv src = { copy, n };
-    if (kind == OT_IN_HCL) {
+    if (kind == OT_IN_CFN && ends_with(path, ".json") && ot_plan_sniff(src)) {
+        kind = OT_IN_PLAN;
+        in->kind = kind;
+    }
+    if (kind == OT_IN_PLAN) {
+        st = ot_plan_parse(&a->ar, name, src, &in->doc, err);
+    } else if (kind == OT_IN_HCL) {
         st = ot_hcl_parse(&a->ar, name, src, &in->doc, err);
-    } else if (kind == OT_IN_CFN) {
+    } else if (kind == OT_IN_EXPORT && is_blank(src)) {
+        /* the AWS CLI prints nothing for an empty answer (get-bucket-logging with
+         * logging off): that is {} */
+        in->doc = ot_doc_new(&a->ar, OT_DOC_OBJ, name, 1, 1);
+        if (in->doc == NULL) {
+            st = ot_fail(err, OT_E_NOMEM, "free memory", "out of memory");
+        }
+    } else if (kind == OT_IN_CFN || kind == OT_IN_EXPORT) {
         st = ot_yaml_parse(&a->ar, name, src, &in->doc, err);
     }
     if (st != OT_OK) {
@@ -98,6 +123,18 @@ out:
         ot_error_at(err, "%s", path);
     }
     return st;
+}
+
+ot_status ot_advise_add(struct ot_advise *a, const char *path, const void *data, size_t n,
+                        struct ot_error *err)
+{
+    return add_kind(a, path, data, n, false, err);
+}
+
+ot_status ot_advise_add_export(struct ot_advise *a, const char *path, const void *data, size_t n,
+                               struct ot_error *err)
+{
+    return add_kind(a, path, data, n, true, err);
 }
 
 static int cmp_findings(const void *pa, const void *pb)
@@ -125,6 +162,9 @@ ot_status ot_advise_run(struct ot_advise *a, struct ot_error *err)
     }
     a->ran = true;
     st = ot_tf_map(a, err);
+    if (st == OT_OK) {
+        st = ot_api_map_exports(a, err);
+    }
     for (const struct ot_adv_input *in = a->inputs; st == OT_OK && in != NULL; in = in->next) {
         if (in->kind == OT_IN_CFN) {
             st = ot_cfn_map(a, in, err);

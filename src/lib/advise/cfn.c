@@ -334,6 +334,9 @@ ot_status ot_cfn_map(struct ot_advise *a, const struct ot_adv_input *in, struct 
     const struct ot_doc *root = in->doc;
     x.resources = ot_doc_get(root, "Resources");
     x.params = ot_doc_get(root, "Parameters");
+    if (x.resources == NULL && ot_doc_get(root, "Trails") != NULL) {
+        return ot_api_map_config(a, in, err); /* opentrail.yaml: CloudTrail API names */
+    }
     if (x.resources == NULL || x.resources->kind != OT_DOC_OBJ) {
         return OT_OK; /* not a template (or one without resources): nothing to audit */
     }

@@ -100,4 +100,17 @@ ot_status ot_hcl_parse(struct ot_arena *ar, const char *file, struct ot_sv src, 
 ot_status ot_yaml_parse(struct ot_arena *ar, const char *file, struct ot_sv src,
                         struct ot_doc **out, struct ot_error *err);
 
+/**
+ * ot_plan_parse() - `terraform show -json` output (jansson) into the tree an
+ * HCL file gives: one `resource "TYPE" "NAME"` block per managed resource of
+ * every module. Nodes carry no line (0): the JSON has none. Same statuses as
+ * ot_hcl_parse().
+ */
+ot_status ot_plan_parse(struct ot_arena *ar, const char *file, struct ot_sv src,
+                        struct ot_doc **out, struct ot_error *err);
+
+/* Does this JSON look like `terraform show -json` output (format_version and
+ * terraform_version in its first 4 KiB)? */
+bool ot_plan_sniff(struct ot_sv src);
+
 #endif

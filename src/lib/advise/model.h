@@ -141,6 +141,8 @@ enum ot_input_kind {
     OT_IN_HCL = 0,
     OT_IN_STATE,
     OT_IN_CFN,
+    OT_IN_PLAN,   /* terraform show -json */
+    OT_IN_EXPORT, /* an AWS CLI export file, SERVICE_COMMAND[_NAME].json */
 };
 
 struct ot_adv_input {
@@ -168,6 +170,11 @@ struct ot_advise {
 /* Mappers: add what @in holds to the model. OT_E_NOMEM is the only failure. */
 ot_status ot_tf_map(struct ot_advise *a, struct ot_error *err);
 ot_status ot_cfn_map(struct ot_advise *a, const struct ot_adv_input *in, struct ot_error *err);
+
+/* CloudTrail API shapes (api.c): opentrail.yaml, and every OT_IN_EXPORT input. */
+ot_status ot_api_map_config(struct ot_advise *a, const struct ot_adv_input *in,
+                            struct ot_error *err);
+ot_status ot_api_map_exports(struct ot_advise *a, struct ot_error *err);
 
 /* Run every rule over the model, filling a->flist. */
 ot_status ot_rules_run(struct ot_advise *a, struct ot_error *err);

@@ -760,11 +760,13 @@ ot_status ot_tf_map(struct ot_advise *a, struct ot_error *err)
             }
             a->m.tf.seen = true;
             index_file(&x, in->doc);
+        } else if (in->kind == OT_IN_PLAN && in->doc != NULL) {
+            index_file(&x, in->doc); /* no hygiene: a plan has no terraform block */
         }
     }
     for (int pass = 0; pass < 2; pass++) { /* buckets first, so companions find them */
         for (const struct ot_adv_input *in = a->inputs; in != NULL; in = in->next) {
-            if (in->kind == OT_IN_HCL && in->doc != NULL) {
+            if ((in->kind == OT_IN_HCL || in->kind == OT_IN_PLAN) && in->doc != NULL) {
                 map_file(&x, in->doc, pass == 0);
             }
         }

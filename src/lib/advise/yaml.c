@@ -287,6 +287,45 @@ static ot_status join_tag_lines(struct ot_sv src, struct ot_buf *out)
     return OT_OK;
 }
 
+/* Offset of the first byte that is not well-formed UTF-8 (RFC 3629), or n.
+ * libfyaml 0.7.12 loops forever on some invalid sequences (fuzz_cfn found
+ * "%\xac c%"), and YAML and CloudFormation both require UTF-8 anyway. */
+static size_t utf8_bad(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t len;
+        unsigned lo = 0x80, hi = 0xbf;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            lo = c == 0xe0 ? 0xa0 : 0x80; /* no overlongs */
+            hi = c == 0xed ? 0x9f : 0xbf; /* no surrogates */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            lo = c == 0xf0 ? 0x90 : 0x80;
+            hi = c == 0xf4 ? 0x8f : 0xbf; /* nothing past U+10FFFF */
+        } else {
+            return i;
+        }
+        if (n - i < len || s[i + 1] < lo || s[i + 1] > hi) {
+            return i;
+        }
+        for (size_t k = 2; k < len; k++) {
+            if (s[i + k] < 0x80 || s[i + k] > 0xbf) {
+                return i;
+            }
+        }
+        i += len;
+    }
+    return n;
+}
+
 static void quiet(struct fy_diag *diag, void *user, const char *buf, size_t len)
 {
     (void)diag;
@@ -316,6 +355,16 @@ ot_status ot_yaml_parse(struct ot_arena *ar, const char *file, struct ot_sv src,
         yfail(&y, OT_E_PARSE, "give a CloudFormation template", "empty document", 1, 1);
         goto out;
     }
+    size_t bad = utf8_bad((const unsigned char *)src.p, src.n);
+    if (bad < src.n) {
+        unsigned line = 1, col = 1;
+        for (size_t i = 0; i < bad; i++) {
+            col = src.p[i] == '\n' ? 1 : col + 1;
+            line += src.p[i] == '\n';
+        }
+        yfail(&y, OT_E_PARSE, "save the file as UTF-8", "invalid UTF-8 byte", line, col);
+        goto out;
+    }
     if (join_tag_lines(src, &fixed) != OT_OK) {
         yfail(&y, OT_E_NOMEM, "free memory", "out of memory", 0, 0);
         goto out;
@@ -328,7 +377,8 @@ ot_status ot_yaml_parse(struct ot_arena *ar, const char *file, struct ot_sv src,
         (void)snprintf(what, sizeof(what), "invalid YAML/JSON: %s",
                        e != NULL && e->msg != NULL ? e->msg : "cannot parse");
         yfail(&y, OT_E_PARSE, "fix the syntax at this position", what,
-              e != NULL ? (unsigned)e->line + 1u : 0, e != NULL ? (unsigned)e->column + 1u : 0);
+              e != NULL && e->line > 0 ? (unsigned)e->line : 0, /* 1-based already */
+              e != NULL && e->column > 0 ? (unsigned)e->column : 0);
         goto out;
     }
     struct fy_node *root = fy_document_root(fyd);
