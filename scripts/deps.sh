@@ -11,6 +11,7 @@ PKGS=(
     jq gzip bc python3 clang-format cppcheck
     awscli python3-cryptography
     libfyaml-dev chromium
+    python3-jsonschema
 )
 
 missing=()

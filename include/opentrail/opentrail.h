@@ -8,6 +8,7 @@
 #define OPENTRAIL_VERSION "0.1.0"
 
 #include "opentrail/account.h"
+#include "opentrail/advise.h"
 #include "opentrail/core.h"
 #include "opentrail/limits.h"
 #include "opentrail/prove.h"

@@ -37,6 +37,7 @@ int cli_validate(int argc, char **argv, const struct cli_global *g);
 /* Create the data folder (0750) if missing; false when it cannot be. */
 bool mkdir_data_dir(const char *dir);
 int cli_cost(int argc, char **argv, const struct cli_global *g);
+int cli_audit(int argc, char **argv, const struct cli_global *g);
 
 /* Map a library status onto an exit status. */
 int cli_exit_for(ot_status st);

@@ -29,6 +29,8 @@ static const struct cli_cmd commands[] = {
     { "keys", cli_keys, "digest signing keys: generate, list, export" },
     { "validate", cli_validate, "validate log files and digests as aws cloudtrail validate-logs" },
     { "cost", cli_cost, "what trails cost and could save: from a scenario or measured logs" },
+    { "audit", cli_audit,
+      "audit trail configuration (Terraform, CloudFormation) against best practice" },
 };
 
 static void usage(FILE *f)

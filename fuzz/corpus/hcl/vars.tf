@@ -1,0 +1,8 @@
+variable "region" {
+  type = string
+}
+
+variable "multi_region" {
+  type    = bool
+  default = true
+}
