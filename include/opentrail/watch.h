@@ -90,6 +90,45 @@ OT_API void ot_matcher_extracted(const struct ot_matcher *m, unsigned i, struct 
                                  struct ot_sv *value);
 
 /* ------------------------------------------------------------------------ */
+/* Metric filters (PutMetricFilter's model, spec 6.5)                       */
+
+#define OT_METRIC_MAX_DIMENSIONS 3u
+
+struct ot_metric_filter_def {
+    const char *filter_name;      /* filterName */
+    const char *filter_pattern;   /* filterPattern */
+    const char *metric_name;      /* metricTransformations[0].metricName */
+    const char *metric_namespace; /* metricNamespace */
+    const char *metric_value;     /* "1", "$.latency" (JSON) or "$bytes" (space-delimited) */
+    bool has_default_value;       /* defaultValue: published for periods without a match */
+    double default_value;
+    unsigned ndimensions; /* at most 3; not together with defaultValue */
+    const char *dimension_names[OT_METRIC_MAX_DIMENSIONS];
+    const char *dimension_values[OT_METRIC_MAX_DIMENSIONS]; /* selectors, like metric_value */
+    const char *unit; /* a CloudWatch StandardUnit, or NULL for None */
+};
+
+struct ot_metric_filter; /* compiled; immutable, shareable between threads */
+
+/**
+ * ot_metric_filter_new() - check @def as PutMetricFilter does and compile it.
+ * *@out is the caller's (ot_metric_filter_free). OT_E_USAGE names the field.
+ */
+OT_API ot_status ot_metric_filter_new(const struct ot_metric_filter_def *def,
+                                      struct ot_metric_filter **out, struct ot_error *err);
+OT_API void ot_metric_filter_free(struct ot_metric_filter *f);
+OT_API const struct ot_pattern *ot_metric_filter_pattern(const struct ot_metric_filter *f);
+
+/**
+ * ot_metric_filter_apply() - run @f on @rec. On a match that yields a value,
+ * returns true with the value in *@value and the dimensions appended to @dims
+ * as "name=value" lines (empty without dimensions). A match whose value or a
+ * dimension is absent or not usable publishes nothing (false), as CloudWatch.
+ */
+OT_API bool ot_metric_filter_apply(const struct ot_metric_filter *f, struct ot_matcher *m,
+                                   const struct ot_record *rec, double *value, struct ot_buf *dims);
+
+/* ------------------------------------------------------------------------ */
 /* Alarms (CloudWatch's model, spec 6.6)                                    */
 
 enum ot_alarm_state { OT_ALARM_INSUFFICIENT_DATA = 0, OT_ALARM_OK, OT_ALARM_ALARM };

@@ -316,6 +316,156 @@ static void test_pattern_set(void **state)
     }
 }
 
+static bool apply_msg(const struct ot_metric_filter *f, const char *msg, double *v,
+                      struct ot_buf *dims)
+{
+    struct ot_matcher *m = NULL;
+    struct ot_tape t;
+    assert_int_equal(ot_matcher_new(&m), OT_OK);
+    ot_tape_init(&t, 1 << 16);
+    struct ot_record rec = { .json = msg, .len = (uint32_t)strlen(msg) };
+    if (msg[0] == '{') {
+        const char *end;
+        bool sp;
+        struct ot_json_err je;
+        assert_true(ot_json_parse(msg, msg + strlen(msg), &t, &sp, &end, &je));
+        rec.nnodes = t.count;
+        rec.nodes = t.nodes;
+    }
+    bool hit = ot_metric_filter_apply(f, m, &rec, v, dims);
+    ot_tape_cleanup(&t);
+    ot_matcher_free(m);
+    return hit;
+}
+
+static void test_metric_filters(void **state)
+{
+    (void)state;
+    struct ot_error err;
+    struct ot_buf dims = OT_BUF_INIT(1024);
+    double v = 0;
+    /* the spec's example: { $.latency = * } publishes $.latency, by requestType */
+    struct ot_metric_filter_def d = {
+        .filter_name = "latency",
+        .filter_pattern = "{ $.latency = * }",
+        .metric_name = "Latency",
+        .metric_namespace = "App",
+        .metric_value = "$.latency",
+        .ndimensions = 1,
+        .dimension_names = { "requestType" },
+        .dimension_values = { "$.requestType" },
+        .unit = "Milliseconds",
+    };
+    struct ot_metric_filter *f = NULL;
+    assert_int_equal(ot_metric_filter_new(&d, &f, &err), OT_OK);
+    assert_true(apply_msg(f, "{\"latency\":50,\"requestType\":\"GET\"}", &v, &dims));
+    assert_true(v == 50);
+    assert_string_equal(dims.data, "requestType=GET\n");
+    ot_buf_reset(&dims);
+    /* a value that is not a number, or a missing dimension: nothing published */
+    assert_false(apply_msg(f, "{\"latency\":\"slow\",\"requestType\":\"GET\"}", &v, &dims));
+    assert_false(apply_msg(f, "{\"latency\":5}", &v, &dims));
+    assert_true(dims.len == 0);
+    ot_metric_filter_free(f);
+
+    /* CIS style: a constant 1 per match */
+    struct ot_metric_filter_def cis = { .filter_name = "root",
+                                        .filter_pattern = "{ $.userIdentity.type = \"Root\" }",
+                                        .metric_name = "RootAccountUsage",
+                                        .metric_namespace = "CISBenchmark",
+                                        .metric_value = "1",
+                                        .has_default_value = true,
+                                        .default_value = 0 };
+    assert_int_equal(ot_metric_filter_new(&cis, &f, &err), OT_OK);
+    assert_true(apply_msg(f, "{\"userIdentity\":{\"type\":\"Root\"}}", &v, &dims));
+    assert_true(v == 1);
+    assert_false(apply_msg(f, "{\"userIdentity\":{\"type\":\"IAMUser\"}}", &v, &dims));
+    ot_metric_filter_free(f);
+
+    /* space-delimited: $bytes, by $status */
+    struct ot_metric_filter_def sp = { .filter_name = "bytes",
+                                       .filter_pattern = "[ip, user, ..., status, bytes]",
+                                       .metric_name = "Bytes",
+                                       .metric_namespace = "Web",
+                                       .metric_value = "$bytes",
+                                       .ndimensions = 1,
+                                       .dimension_names = { "status" },
+                                       .dimension_values = { "$status" } };
+    assert_int_equal(ot_metric_filter_new(&sp, &f, &err), OT_OK);
+    assert_true(apply_msg(f,
+                          "127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] \"GET / "
+                          "HTTP/1.0\" 404 1534",
+                          &v, &dims));
+    assert_true(v == 1534);
+    assert_string_equal(dims.data, "status=404\n");
+    ot_metric_filter_free(f);
+    ot_buf_cleanup(&dims);
+
+    /* PutMetricFilter's checks */
+    struct {
+        struct ot_metric_filter_def def;
+        const char *what;
+    } bad[] = {
+        { { .filter_pattern = "x",
+            .metric_name = "a:b",
+            .metric_namespace = "n",
+            .metric_value = "1" },
+          "forbidden character" },
+        { { .filter_pattern = "x",
+            .metric_name = "a",
+            .metric_namespace = "n$",
+            .metric_value = "1" },
+          "forbidden character" },
+        { { .filter_pattern = "x",
+            .metric_name = "a",
+            .metric_namespace = "n",
+            .metric_value = "$.x" },
+          "not a JSON pattern" },
+        { { .filter_pattern = "{ $.a = 1 }",
+            .metric_name = "a",
+            .metric_namespace = "n",
+            .metric_value = "one" },
+          "not a number" },
+        { { .filter_pattern = "{ $.a = 1 }",
+            .metric_name = "a",
+            .metric_namespace = "n",
+            .metric_value = "1",
+            .has_default_value = true,
+            .ndimensions = 1,
+            .dimension_names = { "d" },
+            .dimension_values = { "$.a" } },
+          "defaultValue" },
+        { { .filter_pattern = "{ $.a = 1 }",
+            .metric_name = "a",
+            .metric_namespace = "n",
+            .metric_value = "1",
+            .ndimensions = 4 },
+          "4 dimensions" },
+        { { .filter_pattern = "{ $.a = 1 }",
+            .metric_name = "a",
+            .metric_namespace = "n",
+            .metric_value = "1",
+            .unit = "Furlongs" },
+          "not a CloudWatch unit" },
+        { { .filter_pattern = "{ $.a = }",
+            .metric_name = "a",
+            .metric_namespace = "n",
+            .metric_value = "1" },
+          "value expected" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        f = NULL;
+        ot_error_clear(&err);
+        if (ot_metric_filter_new(&bad[i].def, &f, &err) == OT_OK) {
+            fail_msg("case %zu should be refused", i);
+        }
+        assert_null(f);
+        if (strstr(err.what, bad[i].what) == NULL) {
+            fail_msg("case %zu: '%s' lacks '%s'", i, err.what, bad[i].what);
+        }
+    }
+}
+
 static void test_alloc_failures(void **state)
 {
     (void)state;
@@ -346,7 +496,7 @@ int main(void)
         cmocka_unit_test(test_shared_cases),   cmocka_unit_test(test_extracted),
         cmocka_unit_test(test_errors),         cmocka_unit_test(test_semantics),
         cmocka_unit_test(test_cis_pack),       cmocka_unit_test(test_pattern_set),
-        cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_metric_filters), cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
