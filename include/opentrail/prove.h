@@ -24,17 +24,6 @@ extern "C" {
 #define OT_HOUR_MS   3600000LL
 #define OT_MINUTE_MS 60000LL
 
-/* ---- time ------------------------------------------------------------- */
-
-/* "YYYY-MM-DDTHH:MM:SSZ" of @ms (UTC, seconds truncated) into @out[21]. */
-OT_API void ot_time_iso(int64_t ms, char out[21]);
-/**
- * ot_time_parse_iso() - "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff]]" with an
- * optional "Z" or "+HH:MM" (the offset is ignored, as the AWS CLI replaces
- * it with UTC). OT_E_PARSE when @s is anything else.
- */
-OT_API ot_status ot_time_parse_iso(struct ot_sv s, int64_t *ms);
-
 /* ---- keys ------------------------------------------------------------- */
 
 /* A public key as ListPublicKeys returns it. */
@@ -103,9 +92,6 @@ OT_API ot_status ot_sign_hex(const struct ot_signer *s, const void *msg, size_t 
 OT_API ot_status ot_verify_hex(const void *der, size_t der_len, const void *msg, size_t n,
                                struct ot_sv sig_hex, struct ot_error *err);
 
-/* Lowercase hex SHA-256 of @n bytes into @out[65]. */
-OT_API void ot_sha256_hex(const void *p, size_t n, char out[65]);
-
 /* ---- digest files ----------------------------------------------------- */
 
 /* A digest as parsed: strings are owned NUL-terminated copies, NULL for JSON null. */
@@ -139,14 +125,6 @@ OT_API void ot_digest_free(struct ot_digest *d);
 OT_API ot_status ot_digest_string_to_sign(const char *end_time, const char *bucket, const char *key,
                                           const char hash_hex[65], const char *prev_sig,
                                           struct ot_buf *out);
-
-/**
- * ot_digest_key() - append the key of the digest of @loc ending at @end_ms
- * (spec 2.1: date folders and timestamp of the end, to the second).
- */
-OT_API ot_status ot_digest_key(const struct ot_trail_loc *loc, int64_t end_ms, struct ot_buf *out);
-/* Append "[prefix/]AWSLogs/[org/]acct/CloudTrail-Digest/region/". */
-OT_API ot_status ot_digest_prefix(const struct ot_trail_loc *loc, struct ot_buf *out);
 
 /* The link to the previous digest of a chain; all NULL for a starting digest. */
 struct ot_chain_link {

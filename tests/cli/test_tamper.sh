@@ -176,6 +176,22 @@ gzip -n <"$T/dj" >"$R/$k"
 jq -c --arg s "$(xxd -p "$T/sig" | tr -d '\n')" '.signature = $s' "$R/$k.meta.json" >"$T/m" && cp "$T/m" "$R/$k.meta.json"
 check prev-hash-forged "$T/keys.json" - 'INVALID \[opentrail\]: previousDigestHashValue does not match'
 
+# a digest re-signed (by someone holding a key the verifier trusts) with a key whose validity
+# starts in 2030: the CLI only asks that the key be listed; opentrail checks when it was valid
+R=$(fresh key-outside-validity)
+D4=$T/future
+"$OT" --data-dir "$D4" keys generate --valid-from 2030-01-01T00:00:00Z >"$T/fp4"
+FP4=$(cat "$T/fp4")
+k=$(dkey 4)
+zcat "$R/$k" | jq -c --arg f "$FP4" '.digestPublicKeyFingerprint = $f' | tr -d '\n' >"$T/dj"
+printf '%s\n%s/%s\n%s\n%s' "$(jq -r .digestEndTime "$T/dj")" bk "$k" "$(sha256sum <"$T/dj" | cut -d' ' -f1)" \
+    "$(jq -r .previousDigestSignature "$T/dj")" >"$T/sts"
+openssl dgst -sha256 -sign "$D4/keys/$FP4.pem" -out "$T/sig" "$T/sts"
+gzip -n <"$T/dj" >"$R/$k"
+jq -c --arg s "$(xxd -p "$T/sig" | tr -d '\n')" '.signature = $s' "$R/$k.meta.json" >"$T/m" && cp "$T/m" "$R/$k.meta.json"
+"$OT" --data-dir "$D4" keys export --array | jq -c --slurpfile a "$T/keys.json" '$a[0] + .' >"$T/keys2.json"
+check key-outside-validity "$T/keys2.json" - "INVALID \[opentrail\]: signed by key $FP4 outside its validity \(2030-01-01T00:00:00Z to -\)"
+
 # backfill digests (2026 CLI: a second chain, lines marked "(backfill) ", its own ratio). A log
 # file delivered late is listed by a signed backfill digest; 2.9.19 cannot read such trees, so
 # this is checked against the 2026 behaviour as the spec describes it (spec 3.2, 3.6).

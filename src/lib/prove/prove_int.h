@@ -10,14 +10,6 @@
 #include "opentrail/prove.h"
 #include "store/store_int.h"
 
-/* A UTC calendar time. */
-struct ot_civil {
-    int64_t y;
-    unsigned m, d, hh, mi, ss;
-};
-
-void ot_time_civil(int64_t ms, struct ot_civil *c);
-
 /* jansson allocates through ot_malloc/ot_free (its hooks are process-wide). */
 void ot_prove_json_alloc(void);
 

@@ -316,6 +316,9 @@ static char *pop_digest(struct vctx *c, const char *before, int64_t *date)
     return NULL;
 }
 
+static void extra(struct vctx *c, const char *bucket, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* ---- (2) one digest --------------------------------------------------- */
 
 enum dverdict { DV_VALID, DV_MISSING, DV_INVALID };
@@ -428,6 +431,23 @@ static enum dverdict load_digest(struct vctx *c, const char *bucket, const char 
         invalid_digest(c, bucket, key, "invalid format");
         goto out;
     }
+    /* extra: the key must have been valid when it signed (an hour of grace for
+     * AWS's overlapping windows); the CLI only asks that the key be listed */
+    if (c->o->extra_checks &&
+        ((pk->valid_from_ms != INT64_MIN && t < pk->valid_from_ms - OT_HOUR_MS) ||
+         (pk->valid_to_ms != INT64_MAX && t > pk->valid_to_ms + OT_HOUR_MS))) {
+        char a[21] = "-", b[21] = "-";
+        if (pk->valid_from_ms != INT64_MIN) {
+            ot_time_iso(pk->valid_from_ms, a);
+        }
+        if (pk->valid_to_ms != INT64_MAX) {
+            ot_time_iso(pk->valid_to_ms, b);
+        }
+        extra(c, bucket, key,
+              "%sDigest file\ts3://%s/%s\tINVALID [opentrail]: signed by key %s outside its "
+              "validity (%s to %s)",
+              pass_tag(c), bucket, key, pk->fingerprint, a, b);
+    }
     out->signature = ot_strndup(json_string_value(sig), json_string_length(sig));
     if (out->signature == NULL) {
         c->nomem = true;
@@ -522,9 +542,6 @@ static void track_found(struct vctx *c, const struct ot_digest *d)
         c->win[c->nwin++] = (struct window){ s, e };
     }
 }
-
-static void extra(struct vctx *c, const char *bucket, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 static void extra(struct vctx *c, const char *bucket, const char *key, const char *fmt, ...)
 {

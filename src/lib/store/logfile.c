@@ -12,9 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "opentrail/prove.h"
 #include "opentrail/store.h"
-#include "prove/prove_int.h"
+#include "store/store_int.h"
 
 #include "core/private.h"
 

@@ -6,6 +6,8 @@
 #define OT_STORE_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "opentrail/store.h"
@@ -16,6 +18,17 @@
  * @dst is never overwritten: OT_E_USAGE with sys_errno EEXIST), and fsync the
  * folder. @tmp is gone afterwards whatever happened.
  */
+/* A UTC calendar time. */
+struct ot_civil {
+    int64_t y;
+    unsigned m, d, hh, mi, ss;
+};
+
+void ot_time_civil(int64_t ms, struct ot_civil *c);
+
+/* Lowercase hex of @n bytes into @out (2n + 1 bytes, NUL-terminated). */
+void ot_hex(const unsigned char *p, size_t n, char *out);
+
 ot_status ot_durable_write(const char *tmp, const char *dst, const void *p, size_t n, mode_t mode,
                            bool replace, struct ot_error *err);
 
