@@ -79,17 +79,25 @@ OT_API ot_status ot_buf_json_str(struct ot_buf *b, struct ot_sv s);
  */
 OT_API ot_status ot_parse_u64(struct ot_sv s, uint64_t max, bool allow_suffix, uint64_t *out);
 
-/**
- * ot_time_parse() - parse a CloudTrail timestamp, YYYY-MM-DDTHH:MM:SSZ (also
- * with fractional seconds, or a +HH:MM offset), into ms since the epoch, UTC.
- * Returns false, leaving @out_ms alone, for anything else.
- */
-OT_API bool ot_time_parse(struct ot_sv s, int64_t *out_ms);
+/* A UTC calendar date and time. */
+struct ot_civil {
+    int64_t y;
+    unsigned m, d, hh, mi, ss;
+};
+
+/* @ms (clamped to years 0000-9999) as a UTC calendar date and time. */
+OT_API void ot_time_civil(int64_t ms, struct ot_civil *c);
+
+/* "YYYY-MM-DDTHH:MM:SSZ" of @ms (UTC, seconds truncated) into @out[21]. */
+OT_API void ot_time_iso(int64_t ms, char out[21]);
 
 /**
- * ot_time_format() - write @ms as YYYY-MM-DDTHH:MM:SSZ into @out (21 bytes with the NUL).
+ * ot_time_parse_iso() - "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff]]" with an
+ * optional "Z" or "+HH:MM" (the offset is ignored, as the AWS CLI replaces
+ * it with UTC; CloudTrail's own times are always Z). OT_E_PARSE when @s is
+ * anything else; @ms is then untouched.
  */
-OT_API void ot_time_format(int64_t ms, char out[21]);
+OT_API ot_status ot_time_parse_iso(struct ot_sv s, int64_t *ms);
 
 #ifdef __cplusplus
 }

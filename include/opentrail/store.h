@@ -120,17 +120,6 @@ OT_API ot_status ot_digest_key(const struct ot_trail_loc *loc, int64_t end_ms, s
 /* Append "[prefix/]AWSLogs/[org/]acct/CloudTrail-Digest/region/". */
 OT_API ot_status ot_digest_prefix(const struct ot_trail_loc *loc, struct ot_buf *out);
 
-/* ---- time ------------------------------------------------------------- */
-
-/* "YYYY-MM-DDTHH:MM:SSZ" of @ms (UTC, seconds truncated) into @out[21]. */
-OT_API void ot_time_iso(int64_t ms, char out[21]);
-/**
- * ot_time_parse_iso() - "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff]]" with an
- * optional "Z" or "+HH:MM" (the offset is ignored, as the AWS CLI replaces
- * it with UTC). OT_E_PARSE when @s is anything else.
- */
-OT_API ot_status ot_time_parse_iso(struct ot_sv s, int64_t *ms);
-
 /* Lowercase hex SHA-256 of @n bytes into @out[65]. */
 OT_API void ot_sha256_hex(const void *p, size_t n, char out[65]);
 

@@ -191,7 +191,7 @@ static bool scan_record(struct cli_worker *w, const struct ot_record *rec)
         if (s->alarms) {
             int64_t ms;
             struct ot_value t = ot_record_get(rec, s->f_time);
-            if (t.type == OT_STRING && ot_time_parse(ot_value_raw(t), &ms)) {
+            if (t.type == OT_STRING && ot_time_parse_iso(ot_value_raw(t), &ms) == OT_OK) {
                 const int64_t p = (int64_t)cis_alarm.period_s * 1000;
                 struct ot_datapoint one = { 0 };
                 ot_datapoint_add(&one, 1);
@@ -392,7 +392,7 @@ static void print_changes(const struct scan *s, const struct changes *c)
                  cis_alarm.evaluation_periods, c->n, c->n == 1 ? "" : "s");
     for (size_t k = 0; k < c->n; k++) {
         char ts[21];
-        ot_time_format(c->v[k].at_ms, ts);
+        ot_time_iso(c->v[k].at_ms, ts);
         const struct ot_transition *t = &c->v[k].t;
         (void)printf("  %s  %-28s %s -> %s", ts, s->rules[c->v[k].rule].id,
                      ot_alarm_state_name(t->from), ot_alarm_state_name(t->to));
@@ -439,7 +439,7 @@ static int print_json(const struct scan *s, const struct cli_reader *cr, const s
         st = ot_buf_append_cstr(&b, "\"alarms\":[");
         for (size_t k = 0; k < ch->n && st == OT_OK; k++) {
             char ts[21];
-            ot_time_format(ch->v[k].at_ms, ts);
+            ot_time_iso(ch->v[k].at_ms, ts);
             const struct ot_transition *t = &ch->v[k].t;
             st = ot_buf_printf(&b, "%s{\"time\":\"%s\",\"rule\":", k ? "," : "", ts);
             if (st == OT_OK) {

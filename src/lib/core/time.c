@@ -1,105 +1,125 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * core/time.c - CloudTrail timestamps to and from ms since the epoch (UTC),
- * without the C library's time zone state. Days from a civil date follow
- * Howard Hinnant's well-known algorithm (public domain arithmetic).
+ * core/time.c - UTC calendar arithmetic and ISO 8601 text: CloudTrail's
+ * eventTime, the key layout's date folders and timestamps, digest times.
+ *
+ * No clock reads, no gmtime or time zone state: dates come from milliseconds
+ * since the epoch by Howard Hinnant's civil-date algorithm.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "opentrail/core.h"
 
 #include "core/private.h"
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void ot_time_civil(int64_t ms, struct ot_civil *c)
 {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = (unsigned)(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+    /* years 0000-9999 are all a digest or a key can carry */
+    const int64_t lo = -62167219200000LL, hi = 253402300799000LL;
+    ms = ms < lo ? lo : ms > hi ? hi : ms;
+    int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    int64_t days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
+    int64_t rem = s - days * 86400;
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    c->d = doy - (153 * mp + 2) / 5 + 1;
+    c->m = mp < 10 ? mp + 3 : mp - 9;
+    c->y = (int64_t)yoe + era * 400 + (c->m <= 2);
+    c->hh = (unsigned)(rem / 3600);
+    c->mi = (unsigned)(rem % 3600 / 60);
+    c->ss = (unsigned)(rem % 60);
 }
 
-static bool digits(const char *p, size_t n, unsigned *out)
+void ot_time_iso(int64_t ms, char out[21])
 {
-    unsigned v = 0;
+    struct ot_civil c;
+    ot_time_civil(ms, &c);
+    char tmp[64]; /* room for any value the compiler imagines */
+    (void)snprintf(tmp, sizeof(tmp), "%04d-%02u-%02uT%02u:%02u:%02uZ", (int)(c.y % 10000),
+                   c.m % 100, c.d % 100, c.hh % 100, c.mi % 100, c.ss % 100);
+    memcpy(out, tmp, 20);
+    out[20] = '\0';
+}
+
+static bool digits(const char *p, size_t n, unsigned *v)
+{
+    unsigned x = 0;
     for (size_t i = 0; i < n; i++) {
         if (p[i] < '0' || p[i] > '9') {
             return false;
         }
-        v = v * 10 + (unsigned)(p[i] - '0');
+        x = x * 10 + (unsigned)(p[i] - '0');
     }
-    *out = v;
+    *v = x;
     return true;
 }
 
-bool ot_time_parse(struct ot_sv s, int64_t *out_ms)
+ot_status ot_time_parse_iso(struct ot_sv s, int64_t *ms)
 {
-    unsigned y, mo, d, h, mi, se, ms = 0;
+    unsigned y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
     const char *p = s.p;
-    if (s.n < 20 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != ' ') || p[13] != ':' ||
-        p[16] != ':' || !digits(p, 4, &y) || !digits(p + 5, 2, &mo) || !digits(p + 8, 2, &d) ||
-        !digits(p + 11, 2, &h) || !digits(p + 14, 2, &mi) || !digits(p + 17, 2, &se)) {
-        return false;
+    size_t n = s.n;
+    if (n < 10 || !digits(p, 4, &y) || p[4] != '-' || !digits(p + 5, 2, &mo) || p[7] != '-' ||
+        !digits(p + 8, 2, &d)) {
+        return OT_E_PARSE;
     }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) {
-        return false;
-    }
-    size_t i = 19;
-    if (i < s.n && p[i] == '.') {
-        unsigned scale = 100;
-        for (i++; i < s.n && p[i] >= '0' && p[i] <= '9'; i++) {
-            ms += (unsigned)(p[i] - '0') * scale;
-            scale /= 10;
+    size_t i = 10;
+    if (i < n && (p[i] == 'T' || p[i] == ' ')) {
+        if (n - i < 6 || !digits(p + i + 1, 2, &h) || p[i + 3] != ':' ||
+            !digits(p + i + 4, 2, &mi)) {
+            return OT_E_PARSE;
         }
-    }
-    int64_t off_min = 0;
-    if (i < s.n && p[i] == 'Z') {
-        i++;
-    } else if (i + 6 <= s.n && (p[i] == '+' || p[i] == '-') && p[i + 3] == ':') {
-        unsigned oh, om;
-        if (!digits(p + i + 1, 2, &oh) || !digits(p + i + 4, 2, &om) || oh > 23 || om > 59) {
-            return false;
-        }
-        off_min = (int64_t)(oh * 60 + om) * (p[i] == '-' ? -1 : 1);
         i += 6;
-    } else {
-        return false;
+        if (i < n && p[i] == ':') {
+            if (n - i < 3 || !digits(p + i + 1, 2, &sec)) {
+                return OT_E_PARSE;
+            }
+            i += 3;
+            if (i < n && p[i] == '.') {
+                size_t k = i + 1;
+                unsigned scale = 100;
+                while (k < n && p[k] >= '0' && p[k] <= '9') {
+                    frac += (unsigned)(p[k] - '0') * scale;
+                    scale /= 10;
+                    k++;
+                }
+                if (k == i + 1) {
+                    return OT_E_PARSE;
+                }
+                i = k;
+            }
+        }
     }
-    if (i != s.n) {
-        return false;
+    if (i < n && p[i] == 'Z') {
+        i++;
+    } else if (i < n && (p[i] == '+' || p[i] == '-')) {
+        unsigned oh, om;
+        if (n - i != 6 || !digits(p + i + 1, 2, &oh) || p[i + 3] != ':' ||
+            !digits(p + i + 4, 2, &om)) {
+            return OT_E_PARSE;
+        }
+        i += 6; /* replaced by UTC, as the AWS CLI does */
+    }
+    if (i != n || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
+        return OT_E_PARSE;
     }
     int64_t days = days_from_civil(y, mo, d);
-    int64_t secs = days * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + se - off_min * 60;
-    *out_ms = secs * 1000 + ms;
-    return true;
-}
-
-void ot_time_format(int64_t ms, char out[21])
-{
-    int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-    int64_t rem = secs - days * 86400;
-    int64_t y;
-    unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) {
-        y = y < 0 ? 0 : 9999; /* outside ISO 8601's four digits: clamp, never overflow */
-    }
-    (void)snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000u, m % 100u,
-                   d % 100u, (unsigned)(rem / 3600) % 100u, (unsigned)(rem / 60 % 60) % 100u,
-                   (unsigned)(rem % 60) % 100u);
+    *ms = ((days * 24 + h) * 60 + mi) * 60000LL + sec * 1000LL + frac;
+    return OT_OK;
 }

@@ -19,13 +19,6 @@
  * folder. @tmp is gone afterwards whatever happened.
  */
 /* A UTC calendar time. */
-struct ot_civil {
-    int64_t y;
-    unsigned m, d, hh, mi, ss;
-};
-
-void ot_time_civil(int64_t ms, struct ot_civil *c);
-
 /* Lowercase hex of @n bytes into @out (2n + 1 bytes, NUL-terminated). */
 void ot_hex(const unsigned char *p, size_t n, char *out);
 
