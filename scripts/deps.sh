@@ -12,6 +12,7 @@ PKGS=(
     awscli python3-cryptography
     libfyaml-dev chromium
     python3-jsonschema
+    libcurl4-openssl-dev python3-aiosmtpd curl openssl
 )
 
 missing=()

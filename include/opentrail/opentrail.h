@@ -9,6 +9,7 @@
 
 #include "opentrail/account.h"
 #include "opentrail/advise.h"
+#include "opentrail/alert.h"
 #include "opentrail/core.h"
 #include "opentrail/limits.h"
 #include "opentrail/prove.h"

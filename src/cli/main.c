@@ -25,6 +25,7 @@ static const struct cli_cmd commands[] = {
     { "scan", cli_scan, "run filter patterns or the CIS alarm pack over records" },
     { "test-pattern", cli_test_pattern,
       "show which records or log lines a filter pattern matches" },
+    { "notify", cli_notify, "send an alert through Slack, e-mail, signed webhooks or SNS" },
     { "ingest", cli_ingest, "records into a trail: log files, hourly signed digests" },
     { "keys", cli_keys, "digest signing keys: generate, list, export" },
     { "validate", cli_validate, "validate log files and digests as aws cloudtrail validate-logs" },
@@ -42,7 +43,7 @@ static void usage(FILE *f)
                      "\n"
                      "commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        (void)fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        (void)fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
     }
     (void)fprintf(f, "\n"
                      "global options:\n"
