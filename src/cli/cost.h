@@ -74,6 +74,10 @@ int cost_print_json(const struct cost_opts *o, const struct cost_result *r);
 int cost_print_csv(const struct cost_opts *o, const struct cost_result *r);
 int cost_write_html(const struct cost_opts *o, const struct cost_result *r);
 
+/* Seconds between two eventTimes "YYYY-MM-DDTHH:MM:SSZ", -1 if either is not one. */
+long long cost_window_seconds(const char *first, const char *last);
+/* The line that costs most over 3 years, borrowed from @c; NULL if nothing costs. */
+const struct ot_cost_line *cost_largest_line(const struct ot_cost *c);
 /* "1,234,567" */
 void cost_fmt_count(uint64_t n, char *out, size_t cap);
 /* quantity of a line in its unit: counts as integers, bytes as GB with 2 decimals */

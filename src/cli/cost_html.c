@@ -294,6 +294,16 @@ static void page(FILE *f, const struct cost_opts *o, const struct cost_result *r
                   "<div class=\"card\" id=\"years3\">3 years<b>%s</b></div></div>\n",
                   r->pb->currency, usd(c->month1, a, sizeof(a)), usd(c->year1, b, sizeof(b)),
                   usd(c->years3, d, sizeof(d)));
+    const struct ot_cost_line *big = cost_largest_line(c);
+    if (big != NULL) {
+        (void)fputs("<p id=\"largest\">The largest line is <b>", f);
+        esc(f, big->component);
+        (void)fputs(", ", f);
+        esc(f, big->item);
+        (void)fprintf(f, "</b>: %s over 3 years, %.1f%% of the total.</p>\n",
+                      usd(big->years3, a, sizeof(a)),
+                      100.0 * (double)big->years3 / (double)c->years3);
+    }
     if (r->m != NULL) {
         section_measured(f, r->m);
     }

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cost.h"
 
@@ -17,6 +18,17 @@ void cost_result_cleanup(struct cost_result *r)
     ot_free(r->advice);
     ot_free(r->m);
     memset(r, 0, sizeof(*r));
+}
+
+const struct ot_cost_line *cost_largest_line(const struct ot_cost *c)
+{
+    const struct ot_cost_line *big = NULL;
+    for (size_t i = 0; i < c->nlines; i++) {
+        if (c->lines[i].years3 > 0 && (big == NULL || c->lines[i].years3 > big->years3)) {
+            big = &c->lines[i];
+        }
+    }
+    return big;
 }
 
 void cost_fmt_count(uint64_t n, char *out, size_t cap)
@@ -58,6 +70,18 @@ static const char *qty_unit(const struct ot_cost_line *l)
     return l->unit;
 }
 
+/* Seconds between two eventTimes "YYYY-MM-DDTHH:MM:SSZ", -1 if either is not one. */
+long long cost_window_seconds(const char *first, const char *last)
+{
+    struct tm a = { 0 }, b = { 0 };
+    const char *ea = strptime(first, "%Y-%m-%dT%H:%M:%S", &a);
+    const char *eb = strptime(last, "%Y-%m-%dT%H:%M:%S", &b);
+    if (ea == NULL || eb == NULL) {
+        return -1;
+    }
+    return (long long)(timegm(&b) - timegm(&a));
+}
+
 static void print_measured(const struct cost_measured *m)
 {
     static const char *const names[CAT_COUNT] = { "management, read", "management, write", "data",
@@ -69,6 +93,13 @@ static void print_measured(const struct cost_measured *m)
                  m->days_used == 1 ? "" : "s",
                  m->days_auto ? "auto: distinct days of eventTime; --days-observed N to change"
                               : "--days-observed");
+    long long span = cost_window_seconds(m->first, m->last);
+    if (m->days_auto && span >= 0 && span < 20 * 3600) {
+        (void)printf("note: the events span %lld min only, counted as %u whole day%s: if the "
+                     "trail was logging all day, the month is right; if this is a sample of a "
+                     "busier day, scale with --days-observed\n\n",
+                     span / 60, m->days_used, m->days_used == 1 ? "" : "s");
+    }
     (void)printf("%-34s %14s %14s %16s\n", "events", "observed", "extra copies", "projected/month");
     for (int i = 0; i < CAT_COUNT; i++) {
         cost_fmt_count(m->cat[i], a, sizeof(a));
@@ -197,6 +228,12 @@ int cost_print_text(const struct cost_opts *o, const struct cost_result *r)
     (void)printf("%-11s %-44s %18s %-14s %12s %13s %13s\n", "TOTAL", "", "", "",
                  usd(c->month1, a, sizeof(a)), usd(c->year1, b, sizeof(b)),
                  usd(c->years3, d, sizeof(d)));
+    const struct ot_cost_line *big = cost_largest_line(c);
+    if (big != NULL) {
+        (void)printf("\nlargest line: %s, %s: %s of %s over 3 years (%.1f%%)\n", big->component,
+                     big->item, usd(big->years3, a, sizeof(a)), usd(c->years3, b, sizeof(b)),
+                     100.0 * (double)big->years3 / (double)c->years3);
+    }
     /* per component */
     (void)printf("\n%-11s %12s %13s %13s %7s\n", "by component", "month 1", "year 1", "3 years",
                  "share");
@@ -278,14 +315,16 @@ static json_t *measured_json(const struct cost_measured *m)
                                   json_integer((json_int_t)m->noisy[i]));
     }
     return json_pack(
-        "{s:I,s:I,s:s,s:s,s:i,s:b,s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:I,"
+        "{s:I,s:I,s:I,s:s,s:s,s:i,s:b,s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,"
+        "s:I,"
         "s:o}",
-        "records", (json_int_t)m->records, "files", (json_int_t)m->files, "first_event_time",
-        m->first, "last_event_time", m->last, "days_observed", (int)m->days_used, "days_auto",
-        m->days_auto, "observed", "management_read", (json_int_t)m->cat[CAT_MGMT_READ],
-        "management_write", (json_int_t)m->cat[CAT_MGMT_WRITE], "data",
-        (json_int_t)m->cat[CAT_DATA], "network_activity", (json_int_t)m->cat[CAT_NETWORK],
-        "insights", (json_int_t)m->cat[CAT_INSIGHT], "extra_copies", "management_read",
+        "records", (json_int_t)m->records, "files", (json_int_t)m->files, "window_seconds",
+        (json_int_t)cost_window_seconds(m->first, m->last), "first_event_time", m->first,
+        "last_event_time", m->last, "days_observed", (int)m->days_used, "days_auto", m->days_auto,
+        "observed", "management_read", (json_int_t)m->cat[CAT_MGMT_READ], "management_write",
+        (json_int_t)m->cat[CAT_MGMT_WRITE], "data", (json_int_t)m->cat[CAT_DATA],
+        "network_activity", (json_int_t)m->cat[CAT_NETWORK], "insights",
+        (json_int_t)m->cat[CAT_INSIGHT], "extra_copies", "management_read",
         (json_int_t)m->dups[CAT_MGMT_READ], "management_write", (json_int_t)m->dups[CAT_MGMT_WRITE],
         "data", (json_int_t)m->dups[CAT_DATA], "network_activity", (json_int_t)m->dups[CAT_NETWORK],
         "insights", (json_int_t)m->dups[CAT_INSIGHT], "data_by_service", svc,

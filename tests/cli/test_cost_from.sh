@@ -30,6 +30,10 @@ expect_eq "days observed (auto) = distinct eventTime days by jq" "$(jq '.measure
 expect_eq "bytes of the day = the gzip files' sizes; JSON bytes = the JSON's" "$(jq -r '.measured.days[] | "\(.day) \(.bytes_read) \(.json_bytes) \(.records)"' "$T/one.json")" "2023-07-10 $gzbytes $jsonbytes $all"
 kms=$(cat "$INV"/CloudTrail/*.json | jq '[.Records[] | select(.eventSource == "kms.amazonaws.com")] | length' | paste -sd+ | bc)
 expect_eq "KMS management events counted (an exclusion candidate)" "$(jq '.measured.management_sources["kms.amazonaws.com"]' "$T/one.json")" "$kms"
+# 11:42:18 .. 12:37:50 in the corpus README: 55 min 32 s
+expect_eq "window in seconds" "$(jq '.measured.window_seconds' "$T/one.json")" "$(( (12 * 3600 + 37 * 60 + 50) - (11 * 3600 + 42 * 60 + 18) ))"
+"$OT" cost --from "$T/one" >"$T/one.txt"
+expect_grep "a short window is pointed out" "note: the events span 55 min only" "$T/one.txt"
 expect_eq "window" "$(jq -r '.measured | "\(.first_event_time) \(.last_event_time)"' "$T/one.json")" "$(cat "$INV"/CloudTrail/*.json | jq -r '.Records[].eventTime' | sort | sed -n '1p;$p' | paste -sd' ')"
 # one copy only: the first copy is free; projected month = observed x 30 / days
 expect_eq "first copy free, projected x30/$days" "$(jq -r '.lines[] | select(.price_id == "cloudtrail.management.first_copy") | "\(.quantity) \(.month_usd)"' "$T/one.json")" "$((all * 30 / days)) 0.00"

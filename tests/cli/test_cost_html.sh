@@ -26,6 +26,7 @@ done
 expect_grep "cost-by-component chart is inline SVG" "<svg id=\"chart-components\"" "$T/seed.dom"
 expect_grep "the chart labels CloudTrail with its 3-year cost" ">\\\$15,192.00 \\(3 years\\)" "$T/seed.dom"
 expect_grep "advice with what it gives up" "Remove duplicate trails.*independent copies" "$T/seed.dom"
+expect_grep "the largest line is named" "id=\"largest\">The largest line is <b>CloudTrail, Management events, additional copies</b>: \\\$14,400.00 over 3 years, 94.8%" "$T/seed.dom"
 expect_grep "prices with their source" "aws.amazon.com/cloudtrail/pricing" "$T/seed.dom"
 expect_eq "no src= or href=: nothing to fetch" "$(grep -c 'src=\|href=' "$T/seed.html")" "0"
 
