@@ -332,6 +332,33 @@ static json_t *measured_json(const struct cost_measured *m)
         (json_int_t)m->no_id, "days", days);
 }
 
+/* Lines summed by component, in the order they first appear. */
+static json_t *components_json(const struct ot_cost *c)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < c->nlines; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = strcmp(c->lines[j].component, c->lines[i].component) == 0;
+        }
+        if (seen) {
+            continue;
+        }
+        int64_t m1 = 0, y1 = 0, y3 = 0;
+        for (size_t j = i; j < c->nlines; j++) {
+            if (strcmp(c->lines[j].component, c->lines[i].component) == 0) {
+                m1 += c->lines[j].month1;
+                y1 += c->lines[j].year1;
+                y3 += c->lines[j].years3;
+            }
+        }
+        (void)json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:o}", "component",
+                                                   c->lines[i].component, "month_usd", money(m1),
+                                                   "year_usd", money(y1), "years3_usd", money(y3)));
+    }
+    return arr;
+}
+
 int cost_print_json(const struct cost_opts *o, const struct cost_result *r)
 {
     const struct ot_cost *c = r->cost;
@@ -375,6 +402,9 @@ int cost_print_json(const struct cost_opts *o, const struct cost_result *r)
         r->pb->region, "price_book", "version", r->pb->version, "currency", r->pb->currency, "file",
         o->prices ? o->prices : "built-in", "lines", lines, "total", "month_usd", money(c->month1),
         "year_usd", money(c->year1), "years3_usd", money(c->years3), "growth", growth);
+    if (root != NULL) {
+        (void)json_object_set_new(root, "components", components_json(c));
+    }
     if (root != NULL && advice != NULL) {
         (void)json_object_set_new(root, "advice", advice);
         (void)json_object_set_new(root, "selfhost",

@@ -119,6 +119,8 @@ cp "$T/out" "$T/full.json"
 # 7,000,000 / 100,000 x $0.35 = $24.50 a month, $882.00 over 36 months
 expect_eq "Insights line by hand" "$(jq -r '.lines[] | select(.price_id == "cloudtrail.insights") | "\(.quantity) \(.month_usd) \(.years3_usd)"' "$T/full.json")" "7000000 24.50 882.00"
 expect_eq "insights-off saves exactly the Insights line" "$(jq -r '.advice[] | select(.id == "insights-off") | "\(.save_month_usd) \(.save_years3_usd)"' "$T/full.json")" "24.50 882.00"
+expect_eq "components sum to the total (3 years, micro-exact)" "$(jq '[.components[].years3_usd|tonumber*1000000|round]|add' "$T/full.json")" "$(jq '.total.years3_usd|tonumber*1000000|round' "$T/full.json")"
+expect_eq "components in order" "$(jq -r '[.components[].component]|join(",")' "$T/full.json")" "CloudTrail,S3,CloudWatch,KMS,SNS"
 expect_eq "every item saves money and says what it gives up" "$(jq '[.advice[] | select((.save_years3_usd|tonumber) > 0 and (.gives_up|length) > 20)] | length' "$T/full.json")" "$(jq '.advice|length' "$T/full.json")"
 expect_eq "largest saving first" "$(jq '[.advice[].save_years3_usd|tonumber] | . == (sort|reverse)' "$T/full.json")" "true"
 expect_eq "the duplicate-trails item is there" "$(jq -r '.advice[0].id' "$T/full.json")" "duplicate-trails"

@@ -382,7 +382,10 @@ static void cloudwatch_lines(struct ctx *c, const struct ot_scenario *s, const s
                    s->metric_filters, false);
     }
     if (s->alarms > 0) {
-        (void)line(c, "CloudWatch", "Alarms", "cloudwatch.alarm.standard", s->alarms, false);
+        (void)line(c, "CloudWatch", "Alarms",
+                   s->alarms_high_resolution ? "cloudwatch.alarm.high_resolution"
+                                             : "cloudwatch.alarm.standard",
+                   s->alarms, false);
     }
 }
 
@@ -460,8 +463,14 @@ ot_status ot_cost_compute(const struct ot_scenario *s, const struct ot_pricebook
         lake_lines(&c, s, &q);
     }
     if ((s->scope & OT_SCOPE_SNS) && q.sns_publishes > 0 && c.st == OT_OK) {
+        static const char *const ids[3] = { "sns.delivery.sqs_lambda", "sns.delivery.http",
+                                            "sns.delivery.email" };
         (void)line(&c, "SNS", "Notifications of log delivery", "sns.publish", q.sns_publishes,
                    false);
+        if (s->sns_delivery > 0) { /* SQS and Lambda deliveries are free: no line */
+            (void)line(&c, "SNS", s->sns_delivery == 1 ? "Deliveries, HTTP/S" : "Deliveries, email",
+                       ids[s->sns_delivery < 3 ? s->sns_delivery : 0], q.sns_publishes, false);
+        }
     }
     if (c.st == OT_OK && q.overflow) {
         c.st = ot_fail(err, OT_E_USAGE, "check the volumes: at most 10^15 a month",
