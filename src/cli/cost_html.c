@@ -208,6 +208,13 @@ static void section_advice(FILE *f, const struct ot_advice_list *al)
                     "need.</td></tr>\n",
                     f);
     }
+    if (al->selfhost_bytes_month == 0) {
+        (void)fputs("</table>\n<p>Self-hosted on opentrail, the event charges above become the "
+                    "cost of a disk: give events.bytes_per_event, or measure the logs with "
+                    "--from, to price it.</p>\n",
+                    f);
+        return;
+    }
     (void)fprintf(f,
                   "</table>\n<p>Self-hosted on opentrail: %s the first month, %s over 3 "
                   "years on the price book's disk price.</p>\n",

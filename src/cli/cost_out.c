@@ -198,6 +198,13 @@ static void print_advice(const struct ot_advice_list *al, const struct ot_cost *
         (void)printf("  %12s %18s   gives up: %s\n", "", "", v->gives_up);
     }
     struct ot_cost_line gb = { .qty_is_bytes = true };
+    if (al->selfhost_bytes_month == 0) {
+        (void)printf("\nself-hosted on opentrail, the %s over 3 years above becomes the cost of "
+                     "a disk: give events.bytes_per_event, or measure it with --from, to price "
+                     "it\n",
+                     usd(c->years3, e, sizeof(e)));
+        return;
+    }
     cost_fmt_qty(&gb, al->selfhost_bytes_month, a, sizeof(a));
     (void)printf("\nself-hosted on opentrail: %s GB of gzip logs a month on your own disk, %s the "
                  "first month and %s over 3 years at the price book's disk price (%s on AWS)\n",
