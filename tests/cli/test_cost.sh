@@ -128,3 +128,16 @@ expect_eq "the duplicate-trails item is there" "$(jq -r '.advice[0].id' "$T/full
 expect_eq "CSV: one ADVICE row per item" "$(grep -c '^ADVICE,' "$T/full.csv")" "$(jq '.advice|length' "$T/full.json")"
 expect_eq "36 months of growth in JSON" "$(jq '.growth|length' "$T/full.json")" "36"
 expect_eq "growth totals add up to the 3-year total" "$(jq '[.growth[].total_usd|tonumber]|add*100|round' "$T/full.json")" "$(jq '.total.years3_usd|tonumber*100|round' "$T/full.json")"
+
+# --- region overrides ----------------------------------------------------------
+PB=$ROOT/data/pricing/aws-us-east-1.json
+syd=$(jq -r '.regions["ap-southeast-2"]["s3.storage.standard"].usd' "$PB")
+expect_eq "the book overrides S3 Standard in ap-southeast-2" "$syd" "0.025"
+expect_rc "--region ap-southeast-2" 0 "$OT" cost --scenario "$FULL" --region ap-southeast-2 --json
+bytes=$(jq '.lines[] | select(.price_id == "s3.storage.standard") | .quantity' "$T/out")
+# month 1: bytes / 2^30 x $0.025, rounded to the micro-dollar
+want=$(echo "$bytes * 25000 / 1073741824" | bc -l | awk '{printf "%.6f", int($1 + 0.5) / 1000000}')
+got=$(jq -r '.lines[] | select(.price_id == "s3.storage.standard") | .month_usd' "$T/out" | awk '{printf "%.6f", $1}')
+expect_eq "Standard storage priced at Sydney's \$0.025" "$got" "$want"
+expect_eq "region reported" "$(jq -r .region "$T/out")" "ap-southeast-2"
+expect_eq "CloudTrail prices unchanged in Sydney" "$(jq -r '.lines[] | select(.price_id == "cloudtrail.management.additional_copy") | .month_usd' "$T/out")" "400.00"
