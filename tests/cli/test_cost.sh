@@ -141,3 +141,24 @@ got=$(jq -r '.lines[] | select(.price_id == "s3.storage.standard") | .month_usd'
 expect_eq "Standard storage priced at Sydney's \$0.025" "$got" "$want"
 expect_eq "region reported" "$(jq -r .region "$T/out")" "ap-southeast-2"
 expect_eq "CloudTrail prices unchanged in Sydney" "$(jq -r '.lines[] | select(.price_id == "cloudtrail.management.additional_copy") | .month_usd' "$T/out")" "400.00"
+
+# --- advice = the difference with the changed scenario, priced on its own ------
+micro() { awk '{split($0, a, "."); print a[1] * 1000000 + substr(a[2] "000000", 1, 6)}'; }
+cat >"$T/big.yaml" <<'Y'
+events:
+  management: {read: 60_000_000, write: 40_000_000, sources: {kms.amazonaws.com: 30}}
+  bytes_per_event: 500
+trails: [{name: main}]
+storage: {access_days: 80}
+Y
+# what the advice describes: Standard for 90 days (80 rounded up to 30-day months), then
+# Deep Archive (no expiry, so the coldest class fits); KMS excluded: 70% of the events
+sed 's/storage: {access_days: 80}/storage: {access_days: 80, lifecycle: [{after_days: 90, to: deep_archive}]}/' "$T/big.yaml" >"$T/big-lc.yaml"
+sed 's/read: 60_000_000, write: 40_000_000/read: 42_000_000, write: 28_000_000/' "$T/big.yaml" >"$T/big-kms.yaml"
+"$OT" cost --scenario "$T/big.yaml" --advise --json >"$T/big.json"
+base=$(jq -r .total.years3_usd "$T/big.json" | micro)
+lc=$("$OT" cost --scenario "$T/big-lc.yaml" --json | jq -r .total.years3_usd | micro)
+kms=$("$OT" cost --scenario "$T/big-kms.yaml" --json | jq -r .total.years3_usd | micro)
+expect_eq "lifecycle advice: after 90 days to deep_archive" "$(jq -r '.advice[] | select(.id == "lifecycle-archive") | .title' "$T/big.json" | grep -o 'deep_archive after 90 days')" "deep_archive after 90 days"
+expect_eq "lifecycle saving = base - the scenario with that rule" "$(jq -r '.advice[] | select(.id == "lifecycle-archive") | .save_years3_usd' "$T/big.json" | micro)" "$((base - lc))"
+expect_eq "KMS exclusion saving = base - the scenario with 30% fewer events" "$(jq -r '.advice[] | select(.id == "exclude-noisy-sources") | .save_years3_usd' "$T/big.json" | micro)" "$((base - kms))"
