@@ -80,6 +80,9 @@ static void add_service(struct cost_measured *m, struct ot_sv src, uint64_t n, u
 {
     char name[64];
     size_t len = src.n < sizeof(name) - 1 ? src.n : sizeof(name) - 1;
+    while (len < src.n && len > 0 && ((unsigned char)src.p[len] & 0xc0) == 0x80) {
+        len--; /* cut before a UTF-8 sequence, not inside it: names go into JSON */
+    }
     memcpy(name, src.p, len);
     name[len] = '\0';
     char *dot = strstr(name, ".amazonaws.com");

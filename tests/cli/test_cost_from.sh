@@ -92,3 +92,10 @@ expect_rc "missing folder" 2 "$OT" cost --from "$T/nope"
 mkdir -p "$T/empty"
 expect_rc "no records" 2 "$OT" cost --from "$T/empty"
 expect_grep "no records said" "no CloudTrail records found" "$T/err"
+
+# a long non-ASCII eventSource is cut between characters, so it stays valid in JSON
+e=$(printf 'é%.0s' $(seq 41))
+echo "{\"eventVersion\":\"1.08\",\"eventCategory\":\"Data\",\"eventSource\":\"$e.amazonaws.com\",\"eventID\":\"x\",\"eventTime\":\"2024-01-01T00:00:00Z\"}" >"$T/u8.json"
+expect_rc "cost --from a record with a long UTF-8 eventSource" 0 "$OT" cost --from "$T/u8.json" --json
+# 63 bytes fit; 'é' is 2 bytes: 31 of them (62 bytes)
+expect_eq "service name cut at a character boundary" "$(jq -r '.measured.data_by_service | keys[0]' "$T/out")" "$(printf 'é%.0s' $(seq 31))"
