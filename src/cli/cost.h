@@ -14,6 +14,7 @@
 #define COST_MAX_DAYS     400u      /* distinct days kept in the bytes-per-day table */
 #define COST_MAX_SERVICES 16u       /* data-event services kept by name; the rest is "other" */
 #define COST_MAX_IDS      50000000u /* eventIDs kept for duplicate detection */
+#define COST_MAX_TRAILS   32u       /* trail destinations told apart; the rest share the last */
 
 struct cost_opts {
     const char *scenario;
@@ -51,7 +52,12 @@ struct cost_measured {
     struct cost_day days[COST_MAX_DAYS];
     unsigned nregions;
     char first[32], last[32]; /* eventTime range */
-    unsigned days_used;       /* days the projection divides by */
+    size_t ntrails;
+    struct {
+        char path[256]; /* what comes before AWSLogs/ (bucket/prefix), else the folder */
+        uint64_t records, shared, only_here; /* only_here: eventIDs no other trail has */
+    } trails[COST_MAX_TRAILS];
+    unsigned days_used; /* days the projection divides by */
     bool days_auto;
 };
 

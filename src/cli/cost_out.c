@@ -130,6 +130,17 @@ static void print_measured(const struct cost_measured *m)
     if (m->ids_capped) {
         (void)printf("(copies were counted over the first %u eventIDs only)\n", COST_MAX_IDS);
     }
+    if (m->ntrails > 1) {
+        (void)printf("\n%-40s %12s %14s %12s\n", "trail (where its files are)", "records",
+                     "in others too", "only here");
+        for (size_t i = 0; i < m->ntrails; i++) {
+            cost_fmt_count(m->trails[i].records, a, sizeof(a));
+            cost_fmt_count(m->trails[i].shared, b, sizeof(b));
+            cost_fmt_count(m->trails[i].only_here, c, sizeof(c));
+            (void)printf("%-40s %12s %14s %12s\n", m->trails[i].path, a, b, c);
+        }
+        (void)printf("(a trail with nothing only here duplicates the others: see --advise)\n");
+    }
     (void)printf("\n%-12s %12s %16s %16s\n", "day", "records", "bytes read", "JSON bytes");
     for (size_t i = 0; i < m->ndays; i++) {
         cost_fmt_count(m->days[i].records, a, sizeof(a));
@@ -321,10 +332,17 @@ static json_t *measured_json(const struct cost_measured *m)
         (void)json_object_set_new(noisy, cost_noisy_sources[i],
                                   json_integer((json_int_t)m->noisy[i]));
     }
+    json_t *trails = json_array();
+    for (size_t i = 0; i < m->ntrails; i++) {
+        (void)json_array_append_new(
+            trails, json_pack("{s:s,s:I,s:I,s:I}", "path", m->trails[i].path, "records",
+                              (json_int_t)m->trails[i].records, "in_other_trails_too",
+                              (json_int_t)m->trails[i].shared, "only_here",
+                              (json_int_t)m->trails[i].only_here));
+    }
     return json_pack(
         "{s:I,s:I,s:I,s:s,s:s,s:i,s:b,s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,"
-        "s:I,"
-        "s:o}",
+        "s:o,s:I,s:o}",
         "records", (json_int_t)m->records, "files", (json_int_t)m->files, "window_seconds",
         (json_int_t)cost_window_seconds(m->first, m->last), "first_event_time", m->first,
         "last_event_time", m->last, "days_observed", (int)m->days_used, "days_auto", m->days_auto,
@@ -335,8 +353,8 @@ static json_t *measured_json(const struct cost_measured *m)
         (json_int_t)m->dups[CAT_MGMT_READ], "management_write", (json_int_t)m->dups[CAT_MGMT_WRITE],
         "data", (json_int_t)m->dups[CAT_DATA], "network_activity", (json_int_t)m->dups[CAT_NETWORK],
         "insights", (json_int_t)m->dups[CAT_INSIGHT], "data_by_service", svc,
-        "data_reads_by_service", reads, "management_sources", noisy, "without_event_id",
-        (json_int_t)m->no_id, "days", days);
+        "data_reads_by_service", reads, "management_sources", noisy, "trails", trails,
+        "without_event_id", (json_int_t)m->no_id, "days", days);
 }
 
 /* Lines summed by component, in the order they first appear. */

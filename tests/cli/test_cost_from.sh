@@ -99,3 +99,15 @@ echo "{\"eventVersion\":\"1.08\",\"eventCategory\":\"Data\",\"eventSource\":\"$e
 expect_rc "cost --from a record with a long UTF-8 eventSource" 0 "$OT" cost --from "$T/u8.json" --json
 # 63 bytes fit; 'é' is 2 bytes: 31 of them (62 bytes)
 expect_eq "service name cut at a character boundary" "$(jq -r '.measured.data_by_service | keys[0]' "$T/out")" "$(printf 'é%.0s' $(seq 31))"
+
+# --- which trail duplicates which -------------------------------------------------
+expect_eq "three full trails: all shared, nothing only here" "$(jq -r '[.measured.trails[] | "\(.records)/\(.in_other_trails_too)/\(.only_here)"] | join(" ")' "$T/three.json")" "$all/$all/0 $all/$all/0 $all/$all/0"
+expect_eq "trails named by the path before AWSLogs/" "$(jq -r '[.measured.trails[].path | sub(".*/"; "")] | join(" ")' "$T/three.json")" "audit org security"
+mkdir -p "$T/part"
+mk_tree "$T/part/org"
+d="$T/part/acct/AWSLogs/218007301253/CloudTrail/us-east-1/2023/07/10"
+mkdir -p "$d"
+for f in $(ls "$INV"/CloudTrail/*.json | LC_ALL=C sort | head -10); do gzip -n -c "$f" >"$d/$(basename "$f").gz"; done
+n10=$(for f in $(ls "$INV"/CloudTrail/*.json | LC_ALL=C sort | head -10); do jq '.Records | length' "$f"; done | paste -sd+ | bc)
+expect_rc "cost --from org + a partial account trail" 0 "$OT" cost --from "$T/part" --json
+expect_eq "acct: $n10 records, all also in org; org: $((all - n10)) only here" "$(jq -r '[.measured.trails[] | "\(.path | sub(".*/"; "")):\(.records)/\(.in_other_trails_too)/\(.only_here)"] | join(" ")' "$T/out")" "acct:$n10/$n10/0 org:$all/$n10/$((all - n10))"
