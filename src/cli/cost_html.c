@@ -237,6 +237,23 @@ static void section_measured(FILE *f, const struct cost_measured *m)
                   (unsigned long long)m->cat[CAT_MGMT_WRITE], (unsigned long long)m->cat[CAT_DATA],
                   (unsigned long long)m->cat[CAT_NETWORK], (unsigned long long)m->cat[CAT_INSIGHT],
                   (unsigned long long)(m->dups[CAT_MGMT_READ] + m->dups[CAT_MGMT_WRITE]));
+    if (m->ntrails < 2) {
+        return;
+    }
+    (void)fputs("<table id=\"trails\"><tr><th>trail (where its files are)</th><th>records</th>"
+                "<th>in other trails too</th><th>only here</th></tr>\n",
+                f);
+    for (size_t i = 0; i < m->ntrails; i++) {
+        (void)fputs("<tr><td>", f);
+        esc(f, m->trails[i].path);
+        (void)fprintf(f,
+                      "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td "
+                      "class=\"n\">%llu</td></tr>\n",
+                      (unsigned long long)m->trails[i].records,
+                      (unsigned long long)m->trails[i].shared,
+                      (unsigned long long)m->trails[i].only_here);
+    }
+    (void)fputs("</table>\n", f);
 }
 
 static void section_prices(FILE *f, const struct cost_result *r)

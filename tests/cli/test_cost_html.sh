@@ -63,6 +63,12 @@ n=$(cat "$SHARED"/corpora/invictus-aws-dataset/CloudTrail/*.json | jq '.Records 
 chrome --dump-dom "$T/m.html" >"$T/m.dom"
 expect_grep "measured section with the record count jq finds ($n)" "^<p>$n records in [0-9]+ files" "$T/m.dom"
 
+# two trails: the report shows which one only duplicates the other
+mkdir -p "$T/two/a" "$T/two/b"
+cp "$T"/inv/*.gz "$T/two/a/" && cp "$T"/inv/*.gz "$T/two/b/"
+expect_rc "cost --from two trails --html" 0 "$OT" cost --from "$T/two" --html "$T/two.html"
+expect_grep "by-trail table: each trail has all $n records in the other too" "<td>$T/two/a</td><td class=\"n\">$n</td><td class=\"n\">$n</td><td class=\"n\">0</td>" "$T/two.html"
+
 # escaping: a name with markup stays text
 printf 'name: "<script>alert(1)</script> & co"\nevents: {management: {write: 1000}}\ntrails: [{name: t}]\n' >"$T/x.yaml"
 expect_rc "markup in the name" 0 "$OT" cost --scenario "$T/x.yaml" --html "$T/x.html"
