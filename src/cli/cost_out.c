@@ -234,16 +234,16 @@ int cost_print_text(const struct cost_opts *o, const struct cost_result *r)
     if (r->m != NULL) {
         print_measured(r->m);
     }
-    (void)printf("%-11s %-44s %18s %-14s %12s %13s %13s\n", "component", "item", "quantity/month",
+    (void)printf("%-10s %-40s %14s %-13s %11s %12s %12s\n", "component", "item", "quantity/month",
                  "unit", "month 1", "year 1", "3 years");
     for (size_t i = 0; i < c->nlines; i++) {
         const struct ot_cost_line *l = &c->lines[i];
         cost_fmt_qty(l, l->quantity, q, sizeof(q));
-        (void)printf("%-11s %-44s %18s %-14s %12s %13s %13s\n", l->component, l->item, q,
+        (void)printf("%-10s %-40s %14s %-13s %11s %12s %12s\n", l->component, l->item, q,
                      qty_unit(l), usd(l->month1, a, sizeof(a)), usd(l->year1, b, sizeof(b)),
                      usd(l->years3, d, sizeof(d)));
     }
-    (void)printf("%-11s %-44s %18s %-14s %12s %13s %13s\n", "TOTAL", "", "", "",
+    (void)printf("%-10s %-40s %14s %-13s %11s %12s %12s\n", "TOTAL", "", "", "",
                  usd(c->month1, a, sizeof(a)), usd(c->year1, b, sizeof(b)),
                  usd(c->years3, d, sizeof(d)));
     const struct ot_cost_line *big = cost_largest_line(c);
@@ -253,7 +253,7 @@ int cost_print_text(const struct cost_opts *o, const struct cost_result *r)
                      100.0 * (double)big->years3 / (double)c->years3);
     }
     /* per component */
-    (void)printf("\n%-11s %12s %13s %13s %7s\n", "by component", "month 1", "year 1", "3 years",
+    (void)printf("\n%-12s %12s %13s %13s %7s\n", "by component", "month 1", "year 1", "3 years",
                  "share");
     for (size_t i = 0; i < c->nlines; i++) {
         bool seen = false;
@@ -271,7 +271,7 @@ int cost_print_text(const struct cost_opts *o, const struct cost_result *r)
                 y3 += c->lines[j].years3;
             }
         }
-        (void)printf("%-11s %12s %13s %13s %6.1f%%\n", c->lines[i].component, usd(m1, a, sizeof(a)),
+        (void)printf("%-12s %12s %13s %13s %6.1f%%\n", c->lines[i].component, usd(m1, a, sizeof(a)),
                      usd(y1, b, sizeof(b)), usd(y3, d, sizeof(d)),
                      c->years3 > 0 ? 100.0 * (double)y3 / (double)c->years3 : 0.0);
     }
