@@ -203,6 +203,8 @@ struct ot_scenario {
     uint64_t kms_extra_requests;       /* decrypts by readers per month */
     uint64_t selfhost_bytes_per_event; /* opentrail's own gzip bytes per event, 0 = as S3 */
     uint64_t s3_get_requests;          /* GETs by readers (SIEM, Athena) per month */
+    unsigned sns_delivery;             /* 0 SQS/Lambda (free), 1 HTTP/S, 2 email */
+    bool alarms_high_resolution;       /* alarms on 10-second metrics */
     unsigned lake_stores;              /* CloudTrail Lake event data stores, 0 = no Lake */
     bool lake_seven_year;              /* seven-year retention pricing, else one-year */
     unsigned lake_retention_days;      /* one-year pricing: days kept (past 366 is extended) */

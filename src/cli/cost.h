@@ -14,6 +14,7 @@
 #define COST_MAX_DAYS     400u      /* distinct days kept in the bytes-per-day table */
 #define COST_MAX_SERVICES 16u       /* data-event services kept by name; the rest is "other" */
 #define COST_MAX_IDS      50000000u /* eventIDs kept for duplicate detection */
+#define COST_MAX_TRAILS   32u       /* trail destinations told apart; the rest share the last */
 
 struct cost_opts {
     const char *scenario;
@@ -51,7 +52,12 @@ struct cost_measured {
     struct cost_day days[COST_MAX_DAYS];
     unsigned nregions;
     char first[32], last[32]; /* eventTime range */
-    unsigned days_used;       /* days the projection divides by */
+    size_t ntrails;
+    struct {
+        char path[256]; /* what comes before AWSLogs/ (bucket/prefix), else the folder */
+        uint64_t records, shared, only_here; /* only_here: eventIDs no other trail has */
+    } trails[COST_MAX_TRAILS];
+    unsigned days_used; /* days the projection divides by */
     bool days_auto;
 };
 
@@ -74,6 +80,10 @@ int cost_print_json(const struct cost_opts *o, const struct cost_result *r);
 int cost_print_csv(const struct cost_opts *o, const struct cost_result *r);
 int cost_write_html(const struct cost_opts *o, const struct cost_result *r);
 
+/* Seconds between two eventTimes "YYYY-MM-DDTHH:MM:SSZ", -1 if either is not one. */
+long long cost_window_seconds(const char *first, const char *last);
+/* The line that costs most over 3 years, borrowed from @c; NULL if nothing costs. */
+const struct ot_cost_line *cost_largest_line(const struct ot_cost *c);
 /* "1,234,567" */
 void cost_fmt_count(uint64_t n, char *out, size_t cap);
 /* quantity of a line in its unit: counts as integers, bytes as GB with 2 decimals */

@@ -6,9 +6,11 @@
  *
  * Each worker counts alone (categories, data events by service, records and
  * bytes per day, the eventIDs it saw); the counts are merged once at the end.
- * Copies are found by sorting every (eventID hash, category) pair: the first
- * of each eventID is the original, the others are copies delivered by other
- * trails. At most COST_MAX_IDS eventIDs are kept (8 bytes each).
+ * Copies are found by sorting every (eventID hash, trail, category) triple:
+ * the first of each eventID is the original, the others are copies delivered
+ * by other trails. A trail is where its files sit: the path before AWSLogs/
+ * (bucket and prefix), else the file's folder. At most COST_MAX_IDS eventIDs
+ * are kept (8 bytes each: 56 bits of hash, 5 of trail, 3 of category).
  *
  * Categories: eventCategory (Management / Data / NetworkActivity / Insight);
  * for records older than eventVersion 1.07, eventType AwsCloudTrailInsight is
@@ -33,6 +35,7 @@ struct worker {
     struct cost_measured m;
     uint64_t *ids;
     size_t nids, cap;
+    size_t file_start; /* first id of the current file: its trail is known at on_file */
     char file_day[11]; /* day of the current file's first record */
     char regions[MAX_REGIONS][24];
     unsigned nregions;
@@ -80,6 +83,9 @@ static void add_service(struct cost_measured *m, struct ot_sv src, uint64_t n, u
 {
     char name[64];
     size_t len = src.n < sizeof(name) - 1 ? src.n : sizeof(name) - 1;
+    while (len < src.n && len > 0 && ((unsigned char)src.p[len] & 0xc0) == 0x80) {
+        len--; /* cut before a UTF-8 sequence, not inside it: names go into JSON */
+    }
     memcpy(name, src.p, len);
     name[len] = '\0';
     char *dot = strstr(name, ".amazonaws.com");
@@ -223,7 +229,7 @@ static bool on_record_ctx(void *wctx, const struct ot_record *rec)
         w->ids = v;
         w->cap = cap;
     }
-    w->ids[w->nids++] = (fnv(ot_value_raw(id)) & ~7ull) | (uint64_t)cat;
+    w->ids[w->nids++] = (fnv(ot_value_raw(id)) & ~0xffull) | (uint64_t)cat;
     return true;
 }
 
@@ -262,6 +268,33 @@ static bool day_from_name(const char *path, char day[11])
     return false;
 }
 
+/* The trail a file belongs to: the path before "AWSLogs/", else its folder.
+ * Called in input order, one file at a time (scan.h), so the table needs no lock. */
+static unsigned trail_of(struct measure *ms, const char *path)
+{
+    struct cost_measured *m = ms->m;
+    const char *cut = strstr(path, "/AWSLogs/");
+    size_t n = cut ? (size_t)(cut - path) : strlen(path);
+    if (cut == NULL && strncmp(path, "AWSLogs/", 8) == 0) {
+        n = 0;
+    } else if (cut == NULL) {
+        const char *slash = strrchr(path, '/');
+        n = slash ? (size_t)(slash - path) : 0;
+    }
+    char key[256];
+    (void)snprintf(key, sizeof(key), "%.*s", (int)(n < 255 ? n : 255), n ? path : ".");
+    for (size_t i = 0; i < m->ntrails; i++) {
+        if (strcmp(m->trails[i].path, key) == 0) {
+            return (unsigned)i;
+        }
+    }
+    if (m->ntrails == COST_MAX_TRAILS) {
+        return COST_MAX_TRAILS - 1; /* the last one also holds the rest */
+    }
+    (void)snprintf(m->trails[m->ntrails].path, sizeof(m->trails[0].path), "%s", key);
+    return (unsigned)m->ntrails++;
+}
+
 static void on_file(void *ctx, void *wctx, const struct ot_input *in,
                     const struct ot_read_result *res, ot_status st, const struct ot_error *err)
 {
@@ -272,6 +305,12 @@ static void on_file(void *ctx, void *wctx, const struct ot_input *in,
         return;
     }
     struct cost_measured *m = &wc->w.m;
+    unsigned trail = trail_of(ms, in->path);
+    for (size_t i = wc->w.file_start; i < wc->w.nids; i++) {
+        wc->w.ids[i] |= (uint64_t)trail << 3;
+    }
+    wc->w.file_start = wc->w.nids;
+    ms->m->trails[trail].records += res->records;
     if (st != OT_OK) {
         cli_print_error(err);
         m->bad_files++;
@@ -378,18 +417,33 @@ static int by_day(const void *a, const void *b)
     return strcmp(((const struct cost_day *)a)->day, ((const struct cost_day *)b)->day);
 }
 
-/* Count copies: after sorting, equal hashes sit together; all but one are copies. */
+/* Count copies: after sorting, equal hashes sit together; all but one are
+ * copies. An eventID seen in one trail only counts as only_here there. */
 static void count_copies(struct measure *ms)
 {
+    struct cost_measured *m = ms->m;
     if (ms->nids > 1) {
         qsort(ms->ids, ms->nids, sizeof(*ms->ids), by_u64);
     }
-    for (size_t i = 1; i < ms->nids; i++) {
-        if ((ms->ids[i] & ~7ull) == (ms->ids[i - 1] & ~7ull)) {
-            ms->m->dups[ms->ids[i] & 7]++;
+    for (size_t i = 0; i < ms->nids;) {
+        size_t j = i + 1;
+        bool several = false;
+        while (j < ms->nids && (ms->ids[j] & ~0xffull) == (ms->ids[i] & ~0xffull)) {
+            m->dups[ms->ids[j] & 7]++;
+            several = several || ((ms->ids[j] >> 3) & 31) != ((ms->ids[i] >> 3) & 31);
+            j++;
         }
+        for (size_t k = i; k < j; k++) {
+            unsigned t = (unsigned)((ms->ids[k] >> 3) & 31);
+            if (several) {
+                m->trails[t].shared++;
+            } else {
+                m->trails[t].only_here++;
+            }
+        }
+        i = j;
     }
-    ms->m->ids_capped = ms->ids_capped;
+    m->ids_capped = ms->ids_capped;
 }
 
 static uint64_t project(uint64_t n, unsigned days)

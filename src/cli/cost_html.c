@@ -208,6 +208,13 @@ static void section_advice(FILE *f, const struct ot_advice_list *al)
                     "need.</td></tr>\n",
                     f);
     }
+    if (al->selfhost_bytes_month == 0) {
+        (void)fputs("</table>\n<p>Self-hosted on opentrail, the event charges above become the "
+                    "cost of a disk: give events.bytes_per_event, or measure the logs with "
+                    "--from, to price it.</p>\n",
+                    f);
+        return;
+    }
     (void)fprintf(f,
                   "</table>\n<p>Self-hosted on opentrail: %s the first month, %s over 3 "
                   "years on the price book's disk price.</p>\n",
@@ -230,6 +237,23 @@ static void section_measured(FILE *f, const struct cost_measured *m)
                   (unsigned long long)m->cat[CAT_MGMT_WRITE], (unsigned long long)m->cat[CAT_DATA],
                   (unsigned long long)m->cat[CAT_NETWORK], (unsigned long long)m->cat[CAT_INSIGHT],
                   (unsigned long long)(m->dups[CAT_MGMT_READ] + m->dups[CAT_MGMT_WRITE]));
+    if (m->ntrails < 2) {
+        return;
+    }
+    (void)fputs("<table id=\"trails\"><tr><th>trail (where its files are)</th><th>records</th>"
+                "<th>in other trails too</th><th>only here</th></tr>\n",
+                f);
+    for (size_t i = 0; i < m->ntrails; i++) {
+        (void)fputs("<tr><td>", f);
+        esc(f, m->trails[i].path);
+        (void)fprintf(f,
+                      "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td "
+                      "class=\"n\">%llu</td></tr>\n",
+                      (unsigned long long)m->trails[i].records,
+                      (unsigned long long)m->trails[i].shared,
+                      (unsigned long long)m->trails[i].only_here);
+    }
+    (void)fputs("</table>\n", f);
 }
 
 static void section_prices(FILE *f, const struct cost_result *r)
@@ -294,6 +318,16 @@ static void page(FILE *f, const struct cost_opts *o, const struct cost_result *r
                   "<div class=\"card\" id=\"years3\">3 years<b>%s</b></div></div>\n",
                   r->pb->currency, usd(c->month1, a, sizeof(a)), usd(c->year1, b, sizeof(b)),
                   usd(c->years3, d, sizeof(d)));
+    const struct ot_cost_line *big = cost_largest_line(c);
+    if (big != NULL) {
+        (void)fputs("<p id=\"largest\">The largest line is <b>", f);
+        esc(f, big->component);
+        (void)fputs(", ", f);
+        esc(f, big->item);
+        (void)fprintf(f, "</b>: %s over 3 years, %.1f%% of the total.</p>\n",
+                      usd(big->years3, a, sizeof(a)),
+                      100.0 * (double)big->years3 / (double)c->years3);
+    }
     if (r->m != NULL) {
         section_measured(f, r->m);
     }

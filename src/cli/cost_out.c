@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cost.h"
 
@@ -17,6 +18,17 @@ void cost_result_cleanup(struct cost_result *r)
     ot_free(r->advice);
     ot_free(r->m);
     memset(r, 0, sizeof(*r));
+}
+
+const struct ot_cost_line *cost_largest_line(const struct ot_cost *c)
+{
+    const struct ot_cost_line *big = NULL;
+    for (size_t i = 0; i < c->nlines; i++) {
+        if (c->lines[i].years3 > 0 && (big == NULL || c->lines[i].years3 > big->years3)) {
+            big = &c->lines[i];
+        }
+    }
+    return big;
 }
 
 void cost_fmt_count(uint64_t n, char *out, size_t cap)
@@ -58,6 +70,18 @@ static const char *qty_unit(const struct ot_cost_line *l)
     return l->unit;
 }
 
+/* Seconds between two eventTimes "YYYY-MM-DDTHH:MM:SSZ", -1 if either is not one. */
+long long cost_window_seconds(const char *first, const char *last)
+{
+    struct tm a = { 0 }, b = { 0 };
+    const char *ea = strptime(first, "%Y-%m-%dT%H:%M:%S", &a);
+    const char *eb = strptime(last, "%Y-%m-%dT%H:%M:%S", &b);
+    if (ea == NULL || eb == NULL) {
+        return -1;
+    }
+    return (long long)(timegm(&b) - timegm(&a));
+}
+
 static void print_measured(const struct cost_measured *m)
 {
     static const char *const names[CAT_COUNT] = { "management, read", "management, write", "data",
@@ -69,6 +93,13 @@ static void print_measured(const struct cost_measured *m)
                  m->days_used == 1 ? "" : "s",
                  m->days_auto ? "auto: distinct days of eventTime; --days-observed N to change"
                               : "--days-observed");
+    long long span = cost_window_seconds(m->first, m->last);
+    if (m->days_auto && span >= 0 && span < 20 * 3600) {
+        (void)printf("note: the events span %lld min only, counted as %u whole day%s: if the "
+                     "trail was logging all day, the month is right; if this is a sample of a "
+                     "busier day, scale with --days-observed\n\n",
+                     span / 60, m->days_used, m->days_used == 1 ? "" : "s");
+    }
     (void)printf("%-34s %14s %14s %16s\n", "events", "observed", "extra copies", "projected/month");
     for (int i = 0; i < CAT_COUNT; i++) {
         cost_fmt_count(m->cat[i], a, sizeof(a));
@@ -98,6 +129,17 @@ static void print_measured(const struct cost_measured *m)
     }
     if (m->ids_capped) {
         (void)printf("(copies were counted over the first %u eventIDs only)\n", COST_MAX_IDS);
+    }
+    if (m->ntrails > 1) {
+        (void)printf("\n%-40s %12s %14s %12s\n", "trail (where its files are)", "records",
+                     "in others too", "only here");
+        for (size_t i = 0; i < m->ntrails; i++) {
+            cost_fmt_count(m->trails[i].records, a, sizeof(a));
+            cost_fmt_count(m->trails[i].shared, b, sizeof(b));
+            cost_fmt_count(m->trails[i].only_here, c, sizeof(c));
+            (void)printf("%-40s %12s %14s %12s\n", m->trails[i].path, a, b, c);
+        }
+        (void)printf("(a trail with nothing only here duplicates the others: see --advise)\n");
     }
     (void)printf("\n%-12s %12s %16s %16s\n", "day", "records", "bytes read", "JSON bytes");
     for (size_t i = 0; i < m->ndays; i++) {
@@ -167,6 +209,13 @@ static void print_advice(const struct ot_advice_list *al, const struct ot_cost *
         (void)printf("  %12s %18s   gives up: %s\n", "", "", v->gives_up);
     }
     struct ot_cost_line gb = { .qty_is_bytes = true };
+    if (al->selfhost_bytes_month == 0) {
+        (void)printf("\nself-hosted on opentrail, the %s over 3 years above becomes the cost of "
+                     "a disk: give events.bytes_per_event, or measure it with --from, to price "
+                     "it\n",
+                     usd(c->years3, e, sizeof(e)));
+        return;
+    }
     cost_fmt_qty(&gb, al->selfhost_bytes_month, a, sizeof(a));
     (void)printf("\nself-hosted on opentrail: %s GB of gzip logs a month on your own disk, %s the "
                  "first month and %s over 3 years at the price book's disk price (%s on AWS)\n",
@@ -185,20 +234,26 @@ int cost_print_text(const struct cost_opts *o, const struct cost_result *r)
     if (r->m != NULL) {
         print_measured(r->m);
     }
-    (void)printf("%-11s %-44s %18s %-14s %12s %13s %13s\n", "component", "item", "quantity/month",
+    (void)printf("%-10s %-40s %14s %-13s %11s %12s %12s\n", "component", "item", "quantity/month",
                  "unit", "month 1", "year 1", "3 years");
     for (size_t i = 0; i < c->nlines; i++) {
         const struct ot_cost_line *l = &c->lines[i];
         cost_fmt_qty(l, l->quantity, q, sizeof(q));
-        (void)printf("%-11s %-44s %18s %-14s %12s %13s %13s\n", l->component, l->item, q,
+        (void)printf("%-10s %-40s %14s %-13s %11s %12s %12s\n", l->component, l->item, q,
                      qty_unit(l), usd(l->month1, a, sizeof(a)), usd(l->year1, b, sizeof(b)),
                      usd(l->years3, d, sizeof(d)));
     }
-    (void)printf("%-11s %-44s %18s %-14s %12s %13s %13s\n", "TOTAL", "", "", "",
+    (void)printf("%-10s %-40s %14s %-13s %11s %12s %12s\n", "TOTAL", "", "", "",
                  usd(c->month1, a, sizeof(a)), usd(c->year1, b, sizeof(b)),
                  usd(c->years3, d, sizeof(d)));
+    const struct ot_cost_line *big = cost_largest_line(c);
+    if (big != NULL) {
+        (void)printf("\nlargest line: %s, %s: %s of %s over 3 years (%.1f%%)\n", big->component,
+                     big->item, usd(big->years3, a, sizeof(a)), usd(c->years3, b, sizeof(b)),
+                     100.0 * (double)big->years3 / (double)c->years3);
+    }
     /* per component */
-    (void)printf("\n%-11s %12s %13s %13s %7s\n", "by component", "month 1", "year 1", "3 years",
+    (void)printf("\n%-12s %12s %13s %13s %7s\n", "by component", "month 1", "year 1", "3 years",
                  "share");
     for (size_t i = 0; i < c->nlines; i++) {
         bool seen = false;
@@ -216,7 +271,7 @@ int cost_print_text(const struct cost_opts *o, const struct cost_result *r)
                 y3 += c->lines[j].years3;
             }
         }
-        (void)printf("%-11s %12s %13s %13s %6.1f%%\n", c->lines[i].component, usd(m1, a, sizeof(a)),
+        (void)printf("%-12s %12s %13s %13s %6.1f%%\n", c->lines[i].component, usd(m1, a, sizeof(a)),
                      usd(y1, b, sizeof(b)), usd(y3, d, sizeof(d)),
                      c->years3 > 0 ? 100.0 * (double)y3 / (double)c->years3 : 0.0);
     }
@@ -277,20 +332,56 @@ static json_t *measured_json(const struct cost_measured *m)
         (void)json_object_set_new(noisy, cost_noisy_sources[i],
                                   json_integer((json_int_t)m->noisy[i]));
     }
+    json_t *trails = json_array();
+    for (size_t i = 0; i < m->ntrails; i++) {
+        (void)json_array_append_new(
+            trails, json_pack("{s:s,s:I,s:I,s:I}", "path", m->trails[i].path, "records",
+                              (json_int_t)m->trails[i].records, "in_other_trails_too",
+                              (json_int_t)m->trails[i].shared, "only_here",
+                              (json_int_t)m->trails[i].only_here));
+    }
     return json_pack(
-        "{s:I,s:I,s:s,s:s,s:i,s:b,s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:I,"
-        "s:o}",
-        "records", (json_int_t)m->records, "files", (json_int_t)m->files, "first_event_time",
-        m->first, "last_event_time", m->last, "days_observed", (int)m->days_used, "days_auto",
-        m->days_auto, "observed", "management_read", (json_int_t)m->cat[CAT_MGMT_READ],
-        "management_write", (json_int_t)m->cat[CAT_MGMT_WRITE], "data",
-        (json_int_t)m->cat[CAT_DATA], "network_activity", (json_int_t)m->cat[CAT_NETWORK],
-        "insights", (json_int_t)m->cat[CAT_INSIGHT], "extra_copies", "management_read",
+        "{s:I,s:I,s:I,s:s,s:s,s:i,s:b,s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,"
+        "s:o,s:I,s:o}",
+        "records", (json_int_t)m->records, "files", (json_int_t)m->files, "window_seconds",
+        (json_int_t)cost_window_seconds(m->first, m->last), "first_event_time", m->first,
+        "last_event_time", m->last, "days_observed", (int)m->days_used, "days_auto", m->days_auto,
+        "observed", "management_read", (json_int_t)m->cat[CAT_MGMT_READ], "management_write",
+        (json_int_t)m->cat[CAT_MGMT_WRITE], "data", (json_int_t)m->cat[CAT_DATA],
+        "network_activity", (json_int_t)m->cat[CAT_NETWORK], "insights",
+        (json_int_t)m->cat[CAT_INSIGHT], "extra_copies", "management_read",
         (json_int_t)m->dups[CAT_MGMT_READ], "management_write", (json_int_t)m->dups[CAT_MGMT_WRITE],
         "data", (json_int_t)m->dups[CAT_DATA], "network_activity", (json_int_t)m->dups[CAT_NETWORK],
         "insights", (json_int_t)m->dups[CAT_INSIGHT], "data_by_service", svc,
-        "data_reads_by_service", reads, "management_sources", noisy, "without_event_id",
-        (json_int_t)m->no_id, "days", days);
+        "data_reads_by_service", reads, "management_sources", noisy, "trails", trails,
+        "without_event_id", (json_int_t)m->no_id, "days", days);
+}
+
+/* Lines summed by component, in the order they first appear. */
+static json_t *components_json(const struct ot_cost *c)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < c->nlines; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = strcmp(c->lines[j].component, c->lines[i].component) == 0;
+        }
+        if (seen) {
+            continue;
+        }
+        int64_t m1 = 0, y1 = 0, y3 = 0;
+        for (size_t j = i; j < c->nlines; j++) {
+            if (strcmp(c->lines[j].component, c->lines[i].component) == 0) {
+                m1 += c->lines[j].month1;
+                y1 += c->lines[j].year1;
+                y3 += c->lines[j].years3;
+            }
+        }
+        (void)json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:o}", "component",
+                                                   c->lines[i].component, "month_usd", money(m1),
+                                                   "year_usd", money(y1), "years3_usd", money(y3)));
+    }
+    return arr;
 }
 
 int cost_print_json(const struct cost_opts *o, const struct cost_result *r)
@@ -336,6 +427,9 @@ int cost_print_json(const struct cost_opts *o, const struct cost_result *r)
         r->pb->region, "price_book", "version", r->pb->version, "currency", r->pb->currency, "file",
         o->prices ? o->prices : "built-in", "lines", lines, "total", "month_usd", money(c->month1),
         "year_usd", money(c->year1), "years3_usd", money(c->years3), "growth", growth);
+    if (root != NULL) {
+        (void)json_object_set_new(root, "components", components_json(c));
+    }
     if (root != NULL && advice != NULL) {
         (void)json_object_set_new(root, "advice", advice);
         (void)json_object_set_new(root, "selfhost",

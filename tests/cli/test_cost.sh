@@ -26,9 +26,11 @@ expect_eq "seed TOTAL line: month, year, 3 years" "$(awk '$1=="TOTAL"{print $2, 
 for row in "additional copies:400.0" "Data events, s3:10.0" "Data events, lambda:5.0" "Insights:7.0"; do
     name=${row%%:*}
     jqv=$(jq --arg v "${row##*:}" '[.seed_scenario.lines[] | select((.cost_usd|tostring) == ($v|tonumber|tostring))] | length' "$PJ")
-    got=$(grep "$name" "$T/out" | awk '{print $(NF-2)}')
+    got=$(grep "^CloudTrail " "$T/out" | grep "$name" | awk '{print $(NF-2)}')
     expect_eq "seed line '$name' = pricing.json's \$${row##*:} ($jqv line)" "$got" "$(usd "${row##*:}")"
 done
+# 14,400 / 15,192 = 94.8%
+expect_grep "largest line named with its share" "largest line: CloudTrail, Management events, additional copies: \\\$14,400.00 of \\\$15,192.00 over 3 years \(94.8%\)" "$T/out"
 expect_grep "first copy is free and shown" 'first copy \(free\) +5,000,000 events +\$0\.00' "$T/out"
 
 "$OT" cost --scenario "$SEED" --json >"$T/seed.json"
@@ -45,7 +47,7 @@ expect_rc "cost of the Infracost usage file" 0 "$OT" cost --scenario "$IC/cloudt
 expect_eq "Infracost golden total" "$(awk '$1=="TOTAL"{print $2}' "$T/out")" "$golden"
 for item in "Management events (additional copies):additional copies" "Data events:Data events" "Insight events:Insights"; do
     g=$(grep -F "${item%%:*}" "$IC/cloudtrail_test.golden" | head -1 | grep -o '\$[0-9.]*' | tail -1)
-    o=$(grep -F "${item##*:}" "$T/out" | awk '{print $(NF-2)}')
+    o=$(grep "^CloudTrail " "$T/out" | grep -F "${item##*:}" | awk '{print $(NF-2)}')
     expect_eq "golden line ${item%%:*}" "$o" "$g"
 done
 
@@ -117,6 +119,8 @@ cp "$T/out" "$T/full.json"
 # 7,000,000 / 100,000 x $0.35 = $24.50 a month, $882.00 over 36 months
 expect_eq "Insights line by hand" "$(jq -r '.lines[] | select(.price_id == "cloudtrail.insights") | "\(.quantity) \(.month_usd) \(.years3_usd)"' "$T/full.json")" "7000000 24.50 882.00"
 expect_eq "insights-off saves exactly the Insights line" "$(jq -r '.advice[] | select(.id == "insights-off") | "\(.save_month_usd) \(.save_years3_usd)"' "$T/full.json")" "24.50 882.00"
+expect_eq "components sum to the total (3 years, micro-exact)" "$(jq '[.components[].years3_usd|tonumber*1000000|round]|add' "$T/full.json")" "$(jq '.total.years3_usd|tonumber*1000000|round' "$T/full.json")"
+expect_eq "components in order" "$(jq -r '[.components[].component]|join(",")' "$T/full.json")" "CloudTrail,S3,CloudWatch,KMS,SNS"
 expect_eq "every item saves money and says what it gives up" "$(jq '[.advice[] | select((.save_years3_usd|tonumber) > 0 and (.gives_up|length) > 20)] | length' "$T/full.json")" "$(jq '.advice|length' "$T/full.json")"
 expect_eq "largest saving first" "$(jq '[.advice[].save_years3_usd|tonumber] | . == (sort|reverse)' "$T/full.json")" "true"
 expect_eq "the duplicate-trails item is there" "$(jq -r '.advice[0].id' "$T/full.json")" "duplicate-trails"
@@ -124,3 +128,37 @@ expect_eq "the duplicate-trails item is there" "$(jq -r '.advice[0].id' "$T/full
 expect_eq "CSV: one ADVICE row per item" "$(grep -c '^ADVICE,' "$T/full.csv")" "$(jq '.advice|length' "$T/full.json")"
 expect_eq "36 months of growth in JSON" "$(jq '.growth|length' "$T/full.json")" "36"
 expect_eq "growth totals add up to the 3-year total" "$(jq '[.growth[].total_usd|tonumber]|add*100|round' "$T/full.json")" "$(jq '.total.years3_usd|tonumber*100|round' "$T/full.json")"
+
+# --- region overrides ----------------------------------------------------------
+PB=$ROOT/data/pricing/aws-us-east-1.json
+syd=$(jq -r '.regions["ap-southeast-2"]["s3.storage.standard"].usd' "$PB")
+expect_eq "the book overrides S3 Standard in ap-southeast-2" "$syd" "0.025"
+expect_rc "--region ap-southeast-2" 0 "$OT" cost --scenario "$FULL" --region ap-southeast-2 --json
+bytes=$(jq '.lines[] | select(.price_id == "s3.storage.standard") | .quantity' "$T/out")
+# month 1: bytes / 2^30 x $0.025, rounded to the micro-dollar
+want=$(echo "$bytes * 25000 / 1073741824" | bc -l | awk '{printf "%.6f", int($1 + 0.5) / 1000000}')
+got=$(jq -r '.lines[] | select(.price_id == "s3.storage.standard") | .month_usd' "$T/out" | awk '{printf "%.6f", $1}')
+expect_eq "Standard storage priced at Sydney's \$0.025" "$got" "$want"
+expect_eq "region reported" "$(jq -r .region "$T/out")" "ap-southeast-2"
+expect_eq "CloudTrail prices unchanged in Sydney" "$(jq -r '.lines[] | select(.price_id == "cloudtrail.management.additional_copy") | .month_usd' "$T/out")" "400.00"
+
+# --- advice = the difference with the changed scenario, priced on its own ------
+micro() { awk '{split($0, a, "."); print a[1] * 1000000 + substr(a[2] "000000", 1, 6)}'; }
+cat >"$T/big.yaml" <<'Y'
+events:
+  management: {read: 60_000_000, write: 40_000_000, sources: {kms.amazonaws.com: 30}}
+  bytes_per_event: 500
+trails: [{name: main}]
+storage: {access_days: 80}
+Y
+# what the advice describes: Standard for 90 days (80 rounded up to 30-day months), then
+# Deep Archive (no expiry, so the coldest class fits); KMS excluded: 70% of the events
+sed 's/storage: {access_days: 80}/storage: {access_days: 80, lifecycle: [{after_days: 90, to: deep_archive}]}/' "$T/big.yaml" >"$T/big-lc.yaml"
+sed 's/read: 60_000_000, write: 40_000_000/read: 42_000_000, write: 28_000_000/' "$T/big.yaml" >"$T/big-kms.yaml"
+"$OT" cost --scenario "$T/big.yaml" --advise --json >"$T/big.json"
+base=$(jq -r .total.years3_usd "$T/big.json" | micro)
+lc=$("$OT" cost --scenario "$T/big-lc.yaml" --json | jq -r .total.years3_usd | micro)
+kms=$("$OT" cost --scenario "$T/big-kms.yaml" --json | jq -r .total.years3_usd | micro)
+expect_eq "lifecycle advice: after 90 days to deep_archive" "$(jq -r '.advice[] | select(.id == "lifecycle-archive") | .title' "$T/big.json" | grep -o 'deep_archive after 90 days')" "deep_archive after 90 days"
+expect_eq "lifecycle saving = base - the scenario with that rule" "$(jq -r '.advice[] | select(.id == "lifecycle-archive") | .save_years3_usd' "$T/big.json" | micro)" "$((base - lc))"
+expect_eq "KMS exclusion saving = base - the scenario with 30% fewer events" "$(jq -r '.advice[] | select(.id == "exclude-noisy-sources") | .save_years3_usd' "$T/big.json" | micro)" "$((base - kms))"

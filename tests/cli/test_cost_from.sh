@@ -30,6 +30,10 @@ expect_eq "days observed (auto) = distinct eventTime days by jq" "$(jq '.measure
 expect_eq "bytes of the day = the gzip files' sizes; JSON bytes = the JSON's" "$(jq -r '.measured.days[] | "\(.day) \(.bytes_read) \(.json_bytes) \(.records)"' "$T/one.json")" "2023-07-10 $gzbytes $jsonbytes $all"
 kms=$(cat "$INV"/CloudTrail/*.json | jq '[.Records[] | select(.eventSource == "kms.amazonaws.com")] | length' | paste -sd+ | bc)
 expect_eq "KMS management events counted (an exclusion candidate)" "$(jq '.measured.management_sources["kms.amazonaws.com"]' "$T/one.json")" "$kms"
+# 11:42:18 .. 12:37:50 in the corpus README: 55 min 32 s
+expect_eq "window in seconds" "$(jq '.measured.window_seconds' "$T/one.json")" "$(( (12 * 3600 + 37 * 60 + 50) - (11 * 3600 + 42 * 60 + 18) ))"
+"$OT" cost --from "$T/one" >"$T/one.txt"
+expect_grep "a short window is pointed out" "note: the events span 55 min only" "$T/one.txt"
 expect_eq "window" "$(jq -r '.measured | "\(.first_event_time) \(.last_event_time)"' "$T/one.json")" "$(cat "$INV"/CloudTrail/*.json | jq -r '.Records[].eventTime' | sort | sed -n '1p;$p' | paste -sd' ')"
 # one copy only: the first copy is free; projected month = observed x 30 / days
 expect_eq "first copy free, projected x30/$days" "$(jq -r '.lines[] | select(.price_id == "cloudtrail.management.first_copy") | "\(.quantity) \(.month_usd)"' "$T/one.json")" "$((all * 30 / days)) 0.00"
@@ -88,3 +92,22 @@ expect_rc "missing folder" 2 "$OT" cost --from "$T/nope"
 mkdir -p "$T/empty"
 expect_rc "no records" 2 "$OT" cost --from "$T/empty"
 expect_grep "no records said" "no CloudTrail records found" "$T/err"
+
+# a long non-ASCII eventSource is cut between characters, so it stays valid in JSON
+e=$(printf 'é%.0s' $(seq 41))
+echo "{\"eventVersion\":\"1.08\",\"eventCategory\":\"Data\",\"eventSource\":\"$e.amazonaws.com\",\"eventID\":\"x\",\"eventTime\":\"2024-01-01T00:00:00Z\"}" >"$T/u8.json"
+expect_rc "cost --from a record with a long UTF-8 eventSource" 0 "$OT" cost --from "$T/u8.json" --json
+# 63 bytes fit; 'é' is 2 bytes: 31 of them (62 bytes)
+expect_eq "service name cut at a character boundary" "$(jq -r '.measured.data_by_service | keys[0]' "$T/out")" "$(printf 'é%.0s' $(seq 31))"
+
+# --- which trail duplicates which -------------------------------------------------
+expect_eq "three full trails: all shared, nothing only here" "$(jq -r '[.measured.trails[] | "\(.records)/\(.in_other_trails_too)/\(.only_here)"] | join(" ")' "$T/three.json")" "$all/$all/0 $all/$all/0 $all/$all/0"
+expect_eq "trails named by the path before AWSLogs/" "$(jq -r '[.measured.trails[].path | sub(".*/"; "")] | join(" ")' "$T/three.json")" "audit org security"
+mkdir -p "$T/part"
+mk_tree "$T/part/org"
+d="$T/part/acct/AWSLogs/218007301253/CloudTrail/us-east-1/2023/07/10"
+mkdir -p "$d"
+for f in $(ls "$INV"/CloudTrail/*.json | LC_ALL=C sort | head -10); do gzip -n -c "$f" >"$d/$(basename "$f").gz"; done
+n10=$(for f in $(ls "$INV"/CloudTrail/*.json | LC_ALL=C sort | head -10); do jq '.Records | length' "$f"; done | paste -sd+ | bc)
+expect_rc "cost --from org + a partial account trail" 0 "$OT" cost --from "$T/part" --json
+expect_eq "acct: $n10 records, all also in org; org: $((all - n10)) only here" "$(jq -r '[.measured.trails[] | "\(.path | sub(".*/"; "")):\(.records)/\(.in_other_trails_too)/\(.only_here)"] | join(" ")' "$T/out")" "acct:$n10/$n10/0 org:$all/$n10/$((all - n10))"

@@ -26,6 +26,7 @@ done
 expect_grep "cost-by-component chart is inline SVG" "<svg id=\"chart-components\"" "$T/seed.dom"
 expect_grep "the chart labels CloudTrail with its 3-year cost" ">\\\$15,192.00 \\(3 years\\)" "$T/seed.dom"
 expect_grep "advice with what it gives up" "Remove duplicate trails.*independent copies" "$T/seed.dom"
+expect_grep "the largest line is named" "id=\"largest\">The largest line is <b>CloudTrail, Management events, additional copies</b>: \\\$14,400.00 over 3 years, 94.8%" "$T/seed.dom"
 expect_grep "prices with their source" "aws.amazon.com/cloudtrail/pricing" "$T/seed.dom"
 expect_eq "no src= or href=: nothing to fetch" "$(grep -c 'src=\|href=' "$T/seed.html")" "0"
 
@@ -61,6 +62,12 @@ expect_rc "cost --from --html" 0 "$OT" cost --from "$T/inv" --html "$T/m.html"
 n=$(cat "$SHARED"/corpora/invictus-aws-dataset/CloudTrail/*.json | jq '.Records | length' | paste -sd+ | bc)
 chrome --dump-dom "$T/m.html" >"$T/m.dom"
 expect_grep "measured section with the record count jq finds ($n)" "^<p>$n records in [0-9]+ files" "$T/m.dom"
+
+# two trails: the report shows which one only duplicates the other
+mkdir -p "$T/two/a" "$T/two/b"
+cp "$T"/inv/*.gz "$T/two/a/" && cp "$T"/inv/*.gz "$T/two/b/"
+expect_rc "cost --from two trails --html" 0 "$OT" cost --from "$T/two" --html "$T/two.html"
+expect_grep "by-trail table: each trail has all $n records in the other too" "<td>$T/two/a</td><td class=\"n\">$n</td><td class=\"n\">$n</td><td class=\"n\">0</td>" "$T/two.html"
 
 # escaping: a name with markup stays text
 printf 'name: "<script>alert(1)</script> & co"\nevents: {management: {write: 1000}}\ntrails: [{name: t}]\n' >"$T/x.yaml"

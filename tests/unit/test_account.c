@@ -261,6 +261,31 @@ static void test_lake(void **state)
     free(c);
 }
 
+/* SNS: one trail, one region and account: 8,640 log files a month, one publish
+ * each (under the free million); email deliveries: (8,640 - 1,000 free) x
+ * $2.00 / 100,000 = $0.1528. High-resolution alarms: 3 x $0.30 = $0.90. */
+static void test_sns_alarms(void **state)
+{
+    (void)state;
+    static const char yaml[] = "scope: [sns, cloudwatch]\n"
+                               "events: {management: {write: 10}}\n"
+                               "trails: [{sns: true}]\n"
+                               "notifications: {delivery: email}\n"
+                               "cloudwatch: {alarms: 3, high_resolution_alarms: true}\n";
+    struct ot_scenario s;
+    struct ot_error err;
+    struct ot_cost *c = malloc(sizeof(*c));
+    struct ot_pricebook *pb = builtin();
+    assert_int_equal(parse(yaml, &s, &err), OT_OK);
+    assert_int_equal(ot_cost_compute(&s, pb, c, &err), OT_OK);
+    assert_int_equal(line_years3(c, "sns.publish"), 0);
+    assert_int_equal(line_years3(c, "sns.delivery.email"), 36 * 152800);
+    assert_int_equal(line_years3(c, "cloudwatch.alarm.high_resolution"), 36 * 900000);
+    assert_int_equal(c->month1, 152800 + 900000);
+    ot_pricebook_free(pb);
+    free(c);
+}
+
 static void test_scenario_errors(void **state)
 {
     (void)state;
@@ -387,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_lake),
         cmocka_unit_test(test_scalars),
+        cmocka_unit_test(test_sns_alarms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

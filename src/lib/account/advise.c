@@ -185,7 +185,7 @@ static const struct change changes[] = {
       "instant reads of older logs: restores take minutes to 12 hours and cost per GB" },
     { "insights-off", insights_off,
       "AWS-side detection of unusual API call and error rates (Insights events and their "
-      "EventBridge alerts)" },
+      "EventBridge alerts), unless a detector computes the baselines from the logs" },
     { "cloudwatch-filtered", cloudwatch_filtered,
       "Logs Insights queries over the events no metric filter needs (they stay in S3, queryable "
       "with Athena or opentrail)" },

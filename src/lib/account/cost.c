@@ -304,12 +304,12 @@ static void s3_lines(struct ctx *c, const struct ot_scenario *s, const struct qt
     }
     for (int t = 1; t < OT_TIER_COUNT; t++) {
         char item[96];
-        (void)snprintf(item, sizeof(item), "Lifecycle transitions to %s", ot_tier_name(t));
+        (void)snprintf(item, sizeof(item), "Transitions to %s", ot_tier_name(t));
         line_months(c, "S3", item, transition_ids[t], ss->transitions[t], false);
     }
     for (int t = 1; t < OT_TIER_COUNT; t++) {
         char item[96];
-        (void)snprintf(item, sizeof(item), "Early removal, %s (min. duration)", ot_tier_name(t));
+        (void)snprintf(item, sizeof(item), "Minimum duration, %s", ot_tier_name(t));
         line_months(c, "S3", item, storage_ids[t], ss->early[t], true);
     }
     for (unsigned m = 0; m < OT_COST_MONTHS; m++) {
@@ -382,7 +382,10 @@ static void cloudwatch_lines(struct ctx *c, const struct ot_scenario *s, const s
                    s->metric_filters, false);
     }
     if (s->alarms > 0) {
-        (void)line(c, "CloudWatch", "Alarms", "cloudwatch.alarm.standard", s->alarms, false);
+        (void)line(c, "CloudWatch", "Alarms",
+                   s->alarms_high_resolution ? "cloudwatch.alarm.high_resolution"
+                                             : "cloudwatch.alarm.standard",
+                   s->alarms, false);
     }
 }
 
@@ -414,9 +417,9 @@ static void lake_lines(struct ctx *c, const struct ot_scenario *s, struct qty *q
         static const char *const ids[3] = { "cloudtrail.lake.ingest_7yr.first_5tb",
                                             "cloudtrail.lake.ingest_7yr.next_20tb",
                                             "cloudtrail.lake.ingest_7yr.over_25tb" };
-        static const char *const items[3] = { "Ingestion, seven-year pricing (first 5 TB)",
-                                              "Ingestion, seven-year pricing (next 20 TB)",
-                                              "Ingestion, seven-year pricing (above 25 TB)" };
+        static const char *const items[3] = { "Ingestion 7-year, first 5 TB",
+                                              "Ingestion 7-year, next 20 TB",
+                                              "Ingestion 7-year, above 25 TB" };
         const uint64_t tb = 1024ull * OT_GIB, caps[3] = { 5 * tb, 20 * tb, UINT64_MAX };
         uint64_t left = bytes;
         for (int i = 0; i < 3 && left > 0; i++) {
@@ -452,16 +455,22 @@ ot_status ot_cost_compute(const struct ot_scenario *s, const struct ot_pricebook
         (void)line(&c, "KMS", "Customer managed keys", "kms.key", s->kms_keys ? s->kms_keys : 1,
                    false);
         if (q.kms_requests > 0) {
-            (void)line(&c, "KMS", "Requests (GenerateDataKey per file, reads)",
-                       "kms.requests.symmetric", q.kms_requests, false);
+            (void)line(&c, "KMS", "Requests (per log file, readers)", "kms.requests.symmetric",
+                       q.kms_requests, false);
         }
     }
     if ((s->scope & OT_SCOPE_LAKE) && s->lake_stores > 0 && c.st == OT_OK) {
         lake_lines(&c, s, &q);
     }
     if ((s->scope & OT_SCOPE_SNS) && q.sns_publishes > 0 && c.st == OT_OK) {
+        static const char *const ids[3] = { "sns.delivery.sqs_lambda", "sns.delivery.http",
+                                            "sns.delivery.email" };
         (void)line(&c, "SNS", "Notifications of log delivery", "sns.publish", q.sns_publishes,
                    false);
+        if (s->sns_delivery > 0) { /* SQS and Lambda deliveries are free: no line */
+            (void)line(&c, "SNS", s->sns_delivery == 1 ? "Deliveries, HTTP/S" : "Deliveries, email",
+                       ids[s->sns_delivery < 3 ? s->sns_delivery : 0], q.sns_publishes, false);
+        }
     }
     if (c.st == OT_OK && q.overflow) {
         c.st = ot_fail(err, OT_E_USAGE, "check the volumes: at most 10^15 a month",

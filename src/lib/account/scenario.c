@@ -558,9 +558,36 @@ static ot_status cloudwatch(struct walk *w, uint32_t n, void *obj)
         { "metric_filters", K_UINT, SCN(metric_filters), 100000, NULL },
         { "alarms", K_UINT, SCN(alarms), 100000, NULL },
         { "filtered_pct", K_PCT, SCN(cw_filtered_pct), 100, NULL },
+        { "high_resolution_alarms", K_BOOL, SCN(alarms_high_resolution), 0, NULL },
         { NULL, K_U64, 0, 0, NULL },
     };
     return walk_map(w, n, "cloudwatch", keys, obj);
+}
+
+static ot_status sns_delivery(struct walk *w, uint32_t n, void *obj)
+{
+    static const char *const names[] = { "sqs", "http", "email" };
+    struct ot_scenario *s = obj;
+    char v[16];
+    ot_status st = get_str(w, n, "delivery", v, sizeof(v));
+    for (unsigned i = 0; st == OT_OK && i < 3; i++) {
+        if (strcmp(v, names[i]) == 0) {
+            s->sns_delivery = i;
+            return OT_OK;
+        }
+    }
+    return st != OT_OK ? st
+                       : at(w, n, OT_E_USAGE, "write sqs, http or email",
+                            "unknown SNS delivery '%s' (sqs and lambda are alike)", v);
+}
+
+static ot_status notifications(struct walk *w, uint32_t n, void *obj)
+{
+    static const struct key keys[] = {
+        { "delivery", K_SECTION, 0, 0, sns_delivery },
+        { NULL, K_U64, 0, 0, NULL },
+    };
+    return walk_map(w, n, "notifications", keys, obj);
 }
 
 static ot_status kms(struct walk *w, uint32_t n, void *obj)
@@ -683,6 +710,7 @@ ot_status ot_scenario_parse(struct ot_sv yaml, const char *name, struct ot_scena
         { "selfhost", K_SECTION, 0, 0, selfhost },
         { "scope", K_SECTION, 0, 0, scope },
         { "lake", K_SECTION, 0, 0, lake },
+        { "notifications", K_SECTION, 0, 0, notifications },
         { "version", K_SECTION, 0, 0, ignore }, /* Infracost usage file */
         { "resource_usage", K_SECTION, 0, 0, resource_usage },
         { NULL, K_U64, 0, 0, NULL },
