@@ -221,3 +221,25 @@ import json,sys
 d=json.load(open(sys.argv[1]))
 print(" ".join(sorted(f["rule"] for f in d["findings"])))' "$T/out")
 expect_eq "opentrail.yaml: exactly the predicted findings" "$got" "OT-CT-002 OT-CT-007 OT-CT-011 OT-CW-001 OT-CW-002 OT-CW-004 OT-CW-005 OT-CW-006 OT-CW-007 OT-CW-008 OT-CW-009 OT-CW-010 OT-CW-011 OT-CW-012 OT-CW-013 OT-CW-014 OT-CW-015"
+
+# --- risky/main.tf: the rules that the other fixtures pass --------------------------
+# Read by hand: trail "first" (line 10) is set up well but logs data events of every
+# Lambda function (values = ["arn:aws:lambda"], line 28: OT-CT-009); trail "second"
+# (line 33) records management events a second time (OT-CT-010). Both use bucket
+# "public" (line 47, audited once): canned ACL public-read (line 49) and a policy
+# allowing Principal "*" (line 71) are OT-S3-001 twice; its public access block (line 84)
+# leaves block_public_policy false (OT-S3-002); same default provider as the trails
+# (OT-S3-003); the lifecycle rule (line 60) archives but never expires (OT-S3-005);
+# versioning has mfa_delete and logging is on, so OT-S3-004/006 pass. required_version,
+# the old-style pin aws = "~> 5.0" and backend "s3" {} pass the hygiene rules. Both
+# trails deliver to CloudWatch but there are no metric filters: the 15 CIS pairs fail
+# at "first".
+expect_rc "risky module" 1 "$OT" audit --format json --min-severity info "$A/risky/main.tf"
+got=$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+for f in d["findings"]:
+    if not f["rule"].startswith("OT-CW"): print(f["rule"], f["resource"], f["line"])
+print(sum(1 for f in d["findings"] if f["rule"].startswith("OT-CW") and f["resource"] == "aws_cloudtrail.first" and f["line"] == 10))' "$T/out" | sort)
+expect_eq "risky module: exactly the predicted findings" "$got" "$(printf '%s\n' 15 'OT-CT-009 aws_cloudtrail.first 28' 'OT-CT-010 aws_cloudtrail.second 33' 'OT-S3-001 aws_s3_bucket.public 49' 'OT-S3-001 aws_s3_bucket.public 71' 'OT-S3-002 aws_s3_bucket.public 84' 'OT-S3-003 aws_s3_bucket.public 47' 'OT-S3-005 aws_s3_bucket.public 60' | sort)"
+expect_rc "risky module: critical findings (public bucket) exit 1 at critical" 1 "$OT" audit --min-severity critical "$A/risky/main.tf"

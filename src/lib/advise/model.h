@@ -75,6 +75,7 @@ struct ot_m_bucket {
     bool logging;
     bool lifecycle, lc_archive, lc_expire;
     struct ot_loc lc_loc;
+    bool audited; /* set by the rules: two trails sharing a bucket report it once */
 };
 
 struct ot_m_filter {

@@ -716,10 +716,11 @@ ot_status ot_rules_run(struct ot_advise *a, struct ot_error *err)
         if (t->bucket.kind == OT_AV_ABSENT) {
             continue;
         }
-        const struct ot_m_bucket *k = ot_model_bucket(&a->m, &t->bucket);
-        if (k != NULL) {
+        struct ot_m_bucket *k = (struct ot_m_bucket *)ot_model_bucket(&a->m, &t->bucket);
+        if (k != NULL && !k->audited) {
+            k->audited = true;
             check_bucket(&c, t, k);
-        } else {
+        } else if (k == NULL) {
             emit(&c, R_BUCKET_UNSEEN, OT_VERDICT_UNKNOWN, t->addr, t->bucket.loc,
                  "bucket `%s` is not declared in the inputs",
                  t->bucket.s != NULL ? t->bucket.s : "?");
