@@ -243,3 +243,14 @@ for f in d["findings"]:
 print(sum(1 for f in d["findings"] if f["rule"].startswith("OT-CW") and f["resource"] == "aws_cloudtrail.first" and f["line"] == 10))' "$T/out" | sort)
 expect_eq "risky module: exactly the predicted findings" "$got" "$(printf '%s\n' 15 'OT-CT-009 aws_cloudtrail.first 28' 'OT-CT-010 aws_cloudtrail.second 33' 'OT-S3-001 aws_s3_bucket.public 49' 'OT-S3-001 aws_s3_bucket.public 71' 'OT-S3-002 aws_s3_bucket.public 84' 'OT-S3-003 aws_s3_bucket.public 47' 'OT-S3-005 aws_s3_bucket.public 60' | sort)"
 expect_rc "risky module: critical findings (public bucket) exit 1 at critical" 1 "$OT" audit --min-severity critical "$A/risky/main.tf"
+
+# A CIS filter on another log group does not watch the trail: good.tf's CloudTrail-changes
+# filter moved to aws_cloudwatch_log_group.other makes CIS 4.5 (OT-CW-005) fail too.
+sed 's/log_group_name = aws_cloudwatch_log_group.trail.name/log_group_name = aws_cloudwatch_log_group.other.name/' "$A/good.tf" >"$T/othergroup.tf"
+"$OT" audit --format json "$T/othergroup.tf" "$A/vars.tf" >"$T/og.json"
+expect_eq "filter on another log group: CIS 4.5 fails" "$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+print(sum(1 for f in d["findings"] if f["rule"].startswith("OT-CW")), [f["resource"] for f in d["findings"] if f["rule"] == "OT-CW-005"])' "$T/og.json")" "15 ['aws_cloudtrail.org']"
+"$OT" audit --format sarif "$SHARED/corpora/guide/main.tf" >"$T/abs.sarif"
+expect_grep "absolute paths become file:// URIs in SARIF" '"uri":"file:///' "$T/abs.sarif"

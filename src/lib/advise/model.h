@@ -33,6 +33,7 @@ struct ot_av {
     bool b;
     const char *s;
     struct ot_loc loc;
+    const char *name; /* the attribute as the input spells it (kms_key_id, KMSKeyId), or NULL */
 };
 
 enum ot_data_scope {

@@ -426,6 +426,7 @@ static void emit(struct cx *c, enum rule_ix r, enum ot_verdict v, const char *re
 static void want_bool(struct cx *c, enum rule_ix r, const struct ot_m_trail *t,
                       const struct ot_av *v, bool dflt, const char *attr_name)
 {
+    attr_name = v->name != NULL ? v->name : attr_name; /* as the input spells it */
     if (v->kind == OT_AV_UNKNOWN) {
         emit(c, r, OT_VERDICT_UNKNOWN, t->addr, v->loc, "cannot decide %s: its value is `%s`",
              attr_name, v->s != NULL ? v->s : "?");
@@ -447,6 +448,7 @@ static void want_bool(struct cx *c, enum rule_ix r, const struct ot_m_trail *t,
 static void want_set(struct cx *c, enum rule_ix r, const char *addr, struct ot_loc where,
                      const struct ot_av *v, const char *attr_name)
 {
+    attr_name = v->name != NULL ? v->name : attr_name; /* as the input spells it */
     if (v->kind == OT_AV_UNKNOWN) {
         emit(c, r, OT_VERDICT_UNKNOWN, addr, v->loc, "cannot decide %s: its value is `%s`",
              attr_name, v->s != NULL ? v->s : "?");
@@ -573,6 +575,43 @@ static bool covers(const struct ot_m_filter *f, unsigned ctl)
     return true;
 }
 
+/* The NAME of "arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*", or @s itself. */
+static struct ot_sv group_name(const char *s)
+{
+    const char *p = strstr(s, ":log-group:");
+    if (p == NULL) {
+        return ot_sv_cstr(s);
+    }
+    p += strlen(":log-group:");
+    const char *e = strchr(p, ':');
+    return (struct ot_sv){ p, e != NULL ? (size_t)(e - p) : strlen(p) };
+}
+
+/* Is the filter on a log group some trail delivers to? Values that cannot be
+ * compared statically (unknown, or a reference against a literal) count as yes:
+ * never a finding on a guess. */
+static bool watches_a_trail(const struct ot_model *m, const struct ot_m_filter *f)
+{
+    const struct ot_av *fg = &f->log_group;
+    if (fg->kind != OT_AV_STR && fg->kind != OT_AV_REF) {
+        return true;
+    }
+    for (const struct ot_m_trail *t = m->trails; t != NULL; t = t->next) {
+        const struct ot_av *tg = &t->cw_group;
+        if (t->is_store || tg->kind == OT_AV_ABSENT) {
+            continue;
+        }
+        if (tg->kind != fg->kind || tg->s == NULL || fg->s == NULL) {
+            return true;
+        }
+        if (tg->kind == OT_AV_REF ? strcmp(tg->s, fg->s) == 0
+                                  : ot_sv_eq(group_name(tg->s), group_name(fg->s))) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool same_value(const struct ot_av *x, const struct ot_av *y)
 {
     return x->kind == y->kind && (x->kind == OT_AV_STR || x->kind == OT_AV_REF) && x->s != NULL &&
@@ -629,11 +668,13 @@ static void check_cis(struct cx *c, const struct ot_m_trail *t)
             continue;
         }
         const struct ot_m_filter *f = NULL;
-        for (f = m->filters; f != NULL && !covers(f, ctl); f = f->next) {
+        for (f = m->filters; f != NULL && !(covers(f, ctl) && watches_a_trail(m, f)); f = f->next) {
         }
         if (f == NULL) {
             emit(c, r, OT_VERDICT_FAIL, t->addr, t->loc,
-                 "no metric filter whose pattern names every event of CIS %s", rules[r].cis);
+                 "no metric filter on the trail's log group whose pattern names every event of "
+                 "CIS %s",
+                 rules[r].cis);
             continue;
         }
         const struct ot_m_alarm *al = NULL;

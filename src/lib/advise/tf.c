@@ -194,9 +194,11 @@ static struct ot_av attr(struct tfx *x, const struct ot_doc *b, const char *key)
 {
     const struct ot_doc *d = ot_doc_get(b, key);
     if (d == NULL || d->kind == OT_DOC_BLOCK) {
-        return (struct ot_av){ .kind = OT_AV_ABSENT, .loc = loc_of(b) };
+        return (struct ot_av){ .kind = OT_AV_ABSENT, .loc = loc_of(b), .name = key };
     }
-    return eval(x, d, loc_of(d), 0);
+    struct ot_av v = eval(x, d, loc_of(d), 0);
+    v.name = key;
+    return v;
 }
 
 /* Booleans written as strings ("true") are booleans to Terraform. */
