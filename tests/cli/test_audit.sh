@@ -254,3 +254,21 @@ d=json.load(open(sys.argv[1]))
 print(sum(1 for f in d["findings"] if f["rule"].startswith("OT-CW")), [f["resource"] for f in d["findings"] if f["rule"] == "OT-CW-005"])' "$T/og.json")" "15 ['aws_cloudtrail.org']"
 "$OT" audit --format sarif "$SHARED/corpora/guide/main.tf" >"$T/abs.sarif"
 expect_grep "absolute paths become file:// URIs in SARIF" '"uri":"file:///' "$T/abs.sarif"
+
+# Two CloudFormation templates deploy to two accounts: a trail in each is no duplicate.
+# The CloudtrailMultiRegion-FAILED template alone holds two logging trails (MyTrail0
+# line 3, MyTrail1 line 9): MyTrail1 is the second copy.
+C=$SHARED/corpora/checkov/cloudformation/checks/resource/aws
+"$OT" audit --format json --min-severity info "$C/example_CloudtrailMultiRegion/CloudtrailMultiRegion-FAILED.yaml" "$C/example_CloudtrailMultiRegion/CloudtrailMultiRegion-PASSED.yaml" >"$T/dup.json"
+expect_eq "duplicate trails only within one account" "$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+print([(f["resource"], f["file"].rsplit("/",1)[1]) for f in d["findings"] if f["rule"] == "OT-CT-010"])' "$T/dup.json")" "[('MyTrail1', 'CloudtrailMultiRegion-FAILED.yaml')]"
+
+# dynamic blocks are decided at plan time: undetermined, not guessed
+printf 'resource "aws_cloudtrail" "d" {\n  name = "d"\n  dynamic "insight_selector" {\n    for_each = var.insights\n    content {\n      insight_type = insight_selector.value\n    }\n  }\n  dynamic "event_selector" {\n    for_each = var.selectors\n    content {\n      read_write_type = "All"\n    }\n  }\n}\n' >"$T/dyn.tf"
+"$OT" audit --format json --min-severity info "$T/dyn.tf" >"$T/dyn.json"
+expect_eq "dynamic selector blocks are undetermined" "$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+print(sorted(f["rule"] for f in d["findings"] if f["verdict"] == "undetermined"))' "$T/dyn.json")" "['OT-CT-009', 'OT-CT-011']"

@@ -52,6 +52,7 @@ struct ot_m_trail {
     struct ot_av name, multi_region, organization, global_events, validation, logging;
     struct ot_av kms_key, cw_group, cw_role, sns_topic, bucket;
     bool has_insights;
+    bool insights_unknown; /* a dynamic "insight_selector" block: decided at plan time */
     enum ot_data_scope data;
     const char *data_what; /* "every S3 bucket (arn:aws:s3)" */
     struct ot_loc data_loc;

@@ -473,7 +473,10 @@ static void check_trail(struct cx *c, const struct ot_m_trail *t)
     want_set(c, R_KMS, t->addr, t->loc, &t->kms_key, "kms_key_id");
     want_set(c, R_CLOUDWATCH, t->addr, t->loc, &t->cw_group, "cloud_watch_logs_group_arn");
     want_set(c, R_TRAIL_SNS, t->addr, t->loc, &t->sns_topic, "sns_topic_name");
-    if (!t->has_insights) {
+    if (!t->has_insights && t->insights_unknown) {
+        emit(c, R_INSIGHTS, OT_VERDICT_UNKNOWN, t->addr, t->loc,
+             "insight selectors come from a dynamic block");
+    } else if (!t->has_insights) {
         emit(c, R_INSIGHTS, OT_VERDICT_FAIL, t->addr, t->loc, "no insight_selector");
     }
     if (t->data == OT_DATA_ALL) {
@@ -486,23 +489,32 @@ static void check_trail(struct cx *c, const struct ot_m_trail *t)
     }
 }
 
+static bool records_mgmt(const struct ot_m_trail *t)
+{
+    return !t->is_store && !t->mgmt_off && !(t->logging.kind == OT_AV_BOOL && !t->logging.b);
+}
+
+static bool same_account(const struct ot_m_trail *x, const struct ot_m_trail *y)
+{
+    return (x->account == NULL && y->account == NULL) ||
+           (x->account != NULL && y->account != NULL && strcmp(x->account, y->account) == 0);
+}
+
 static void check_duplicates(struct cx *c)
 {
-    /* Trails are in reverse input order: report every one but the first declared. */
-    const struct ot_m_trail *first = NULL;
-    unsigned n = 0;
+    /* Trails are in reverse input order: in each account, report every trail
+     * recording management events but the first declared. */
     for (const struct ot_m_trail *t = c->a->m.trails; t != NULL; t = t->next) {
-        if (!t->is_store && !t->mgmt_off && !(t->logging.kind == OT_AV_BOOL && !t->logging.b)) {
-            first = t;
-            n++;
+        const struct ot_m_trail *first = NULL;
+        if (!records_mgmt(t)) {
+            continue;
         }
-    }
-    if (n < 2) {
-        return;
-    }
-    for (const struct ot_m_trail *t = c->a->m.trails; t != NULL; t = t->next) {
-        if (t != first && !t->is_store && !t->mgmt_off &&
-            !(t->logging.kind == OT_AV_BOOL && !t->logging.b)) {
+        for (const struct ot_m_trail *u = t->next; u != NULL; u = u->next) {
+            if (records_mgmt(u) && same_account(t, u)) {
+                first = u; /* declared before t; keep going to the very first */
+            }
+        }
+        if (first != NULL) {
             emit(c, R_DUPLICATE, OT_VERDICT_FAIL, t->addr, t->loc,
                  "records management events again (first copy: %s at %s:%u)", first->addr,
                  first->loc.file, first->loc.line);

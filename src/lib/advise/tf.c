@@ -332,7 +332,17 @@ static void map_trail(struct tfx *x, const struct ot_doc *b, const char *addr, b
         if (c->kind != OT_DOC_BLOCK) {
             continue;
         }
-        if (ot_sv_eq_cstr(c->key, "insight_selector")) {
+        if (ot_sv_eq_cstr(c->key, "dynamic") && c->nlabel == 1) {
+            /* dynamic "event_selector" { for_each = ... }: how many, and which, is
+             * known only at plan time */
+            if (ot_sv_eq_cstr(c->label[0], "insight_selector")) {
+                t->insights_unknown = true;
+            } else if ((ot_sv_eq_cstr(c->label[0], "event_selector") ||
+                        ot_sv_eq_cstr(c->label[0], "advanced_event_selector")) &&
+                       t->data == OT_DATA_NONE) {
+                t->data = OT_DATA_UNKNOWN;
+            }
+        } else if (ot_sv_eq_cstr(c->key, "insight_selector")) {
             t->has_insights = true;
         } else if (ot_sv_eq_cstr(c->key, "event_selector")) {
             struct ot_av mg = boolish(attr(x, c, "include_management_events"));
