@@ -272,3 +272,16 @@ expect_eq "dynamic selector blocks are undetermined" "$($PY -c '
 import json,sys
 d=json.load(open(sys.argv[1]))
 print(sorted(f["rule"] for f in d["findings"] if f["verdict"] == "undetermined"))' "$T/dyn.json")" "['OT-CT-009', 'OT-CT-011']"
+
+# A bucket in another account: every s3api call refused, so every export is {} (the
+# script's fallback). That is "not exported" (OT-S3-007), not seven missing settings.
+mkdir -p "$T/xacct"
+cp "$A/exports/cloudtrail_describe-trails.json" "$T/xacct/"
+for c in get-bucket-policy get-public-access-block get-bucket-encryption get-bucket-versioning get-bucket-lifecycle-configuration get-bucket-logging get-object-lock-configuration; do
+    echo '{}' >"$T/xacct/s3api_${c}_org-trail-logs.json"
+done
+"$OT" audit --format json --min-severity info --aws-export "$T/xacct" >"$T/xacct.json"
+expect_eq "bucket whose exports are all empty is not audited" "$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+print(sorted((f["rule"], f["verdict"]) for f in d["findings"] if f["rule"].startswith("OT-S3") and f["resource"] in ("org-trail", "org-trail-logs")))' "$T/xacct.json")" "[('OT-S3-007', 'undetermined')]"

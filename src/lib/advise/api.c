@@ -313,6 +313,7 @@ static struct ot_m_bucket *bucket_named(struct ax *x, struct ot_sv name, struct 
     }
     k->addr = n;
     k->loc = at;
+    k->unseen = true; /* until one of its exports says something */
     k->name = (struct ot_av){ .kind = OT_AV_STR, .s = n, .loc = at };
     k->next = x->a->m.buckets;
     x->a->m.buckets = k;
@@ -458,6 +459,7 @@ ot_status ot_api_map_exports(struct ot_advise *a, struct ot_error *err)
                 if (named(in, prefix, &name)) {
                     struct ot_m_bucket *k = bucket_named(&x, name, loc_of(d));
                     if (k != NULL) {
+                        k->unseen &= d->child == NULL;
                         bucket_file(&x, k, bucket_cmds[i], d);
                     }
                     break;

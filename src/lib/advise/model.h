@@ -78,6 +78,7 @@ struct ot_m_bucket {
     bool lifecycle, lc_archive, lc_expire;
     struct ot_loc lc_loc;
     bool audited; /* set by the rules: two trails sharing a bucket report it once */
+    bool unseen;  /* exports only: every s3api answer for it was empty (access denied) */
 };
 
 struct ot_m_filter {

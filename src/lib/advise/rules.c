@@ -770,7 +770,11 @@ ot_status ot_rules_run(struct ot_advise *a, struct ot_error *err)
             continue;
         }
         struct ot_m_bucket *k = (struct ot_m_bucket *)ot_model_bucket(&a->m, &t->bucket);
-        if (k != NULL && !k->audited) {
+        if (k != NULL && k->unseen) {
+            emit(&c, R_BUCKET_UNSEEN, OT_VERDICT_UNKNOWN, t->addr, t->bucket.loc,
+                 "every export of bucket `%s` is empty: the API calls were refused or not run",
+                 k->addr);
+        } else if (k != NULL && !k->audited) {
             k->audited = true;
             check_bucket(&c, t, k);
         } else if (k == NULL) {
