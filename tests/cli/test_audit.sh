@@ -285,3 +285,9 @@ expect_eq "bucket whose exports are all empty is not audited" "$($PY -c '
 import json,sys
 d=json.load(open(sys.argv[1]))
 print(sorted((f["rule"], f["verdict"]) for f in d["findings"] if f["rule"].startswith("OT-S3") and f["resource"] in ("org-trail", "org-trail-logs")))' "$T/xacct.json")" "[('OT-S3-007', 'undetermined')]"
+
+expect_rc "--explain a rule" 0 "$OT" audit --explain OT-CT-004
+expect_grep "--explain gives the Terraform fix" "kms_key_id = aws_kms_key" "$T/out"
+expect_grep "--explain gives the references" "CKV_AWS_35" "$T/out"
+expect_rc "--explain by name" 0 "$OT" audit --explain log-file-validation
+expect_rc "--explain an unknown rule" 2 "$OT" audit --explain OT-XX-999

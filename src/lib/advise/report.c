@@ -56,8 +56,8 @@ static ot_status text_finding(struct ot_buf *b, const struct ot_finding *f)
     } else {
         CHECK(ot_buf_printf(b, "  %s: ", f->loc.file != NULL ? f->loc.file : "-"));
     }
-    CHECK(ot_buf_printf(b, "%s %s: %s\n      %s (%s)\n", f->rule->id, f->resource, f->rule->title,
-                        f->message, f->rule->slug));
+    CHECK(ot_buf_printf(b, "%s %s: %s\n      %s (fix: opentrail audit --explain %s)\n", f->rule->id,
+                        f->resource, f->rule->title, f->message, f->rule->id));
     return OT_OK;
 }
 
