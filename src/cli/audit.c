@@ -99,7 +99,7 @@ static ot_status slurp(const char *path, struct ot_buf *b, struct ot_error *err)
 static ot_status add_file(struct ot_advise *a, const char *path, bool is_export,
                           struct ot_error *err)
 {
-    struct ot_buf b = OT_BUF_INIT(16u * 1024u * 1024u + 1u);
+    struct ot_buf b = OT_BUF_INIT(OT_ADVISE_MAX_FILE_BYTES + 1u);
     ot_status st = slurp(path, &b, err);
     if (st == OT_OK) {
         st = is_export ? ot_advise_add_export(a, path, b.data != NULL ? b.data : "", b.len, err)

@@ -291,3 +291,10 @@ expect_grep "--explain gives the Terraform fix" "kms_key_id = aws_kms_key" "$T/o
 expect_grep "--explain gives the references" "CKV_AWS_35" "$T/out"
 expect_rc "--explain by name" 0 "$OT" audit --explain log-file-validation
 expect_rc "--explain an unknown rule" 2 "$OT" audit --explain OT-XX-999
+
+printf '{"resource": {}}\n' >"$T/x.tf.json"
+expect_rc "Terraform JSON syntax is refused with a fix" 3 "$OT" audit "$T/x.tf.json"
+expect_grep "the fix names terraform show -json" "terraform show -json" "$T/err"
+head -c $((16 * 1024 * 1024 + 10)) /dev/zero | tr '\0' '#' >"$T/huge.tf"
+expect_rc "a file over 16 MiB is refused" 3 "$OT" audit "$T/huge.tf"
+expect_grep "the size limit is named" "larger than 16777216 bytes" "$T/err"

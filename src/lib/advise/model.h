@@ -14,11 +14,6 @@
 #include "advise/doc.h"
 #include "opentrail/advise.h"
 
-/* Findings one run may report. */
-#define OT_ADVISE_MAX_FINDINGS 100000u
-/* Alarm actions kept per alarm. */
-#define OT_ADVISE_MAX_ACTIONS 8u
-
 /* A configuration value as far as the inputs decide it. */
 enum ot_av_kind {
     OT_AV_ABSENT = 0, /* not set: the provider's default applies */
