@@ -299,7 +299,11 @@ int cli_audit(int argc, char **argv, const struct cli_global *g)
         if (stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
             int r = expand_dir(argv[i], &files, &nfiles, false);
             rc = r > rc ? r : rc;
-        } else if (nfiles < CLI_AUDIT_MAX_FILES) {
+        } else if (nfiles >= CLI_AUDIT_MAX_FILES) {
+            (void)fprintf(stderr, "opentrail: %s: more than %u files (audit fewer at once)\n",
+                          argv[i], CLI_AUDIT_MAX_FILES);
+            rc = CLI_BADINPUT;
+        } else {
             files[nfiles] = ot_strndup(argv[i], strlen(argv[i]));
             if (files[nfiles] == NULL) {
                 rc = CLI_SYSTEM;
