@@ -298,3 +298,9 @@ expect_grep "the fix names terraform show -json" "terraform show -json" "$T/err"
 head -c $((16 * 1024 * 1024 + 10)) /dev/zero | tr '\0' '#' >"$T/huge.tf"
 expect_rc "a file over 16 MiB is refused" 3 "$OT" audit "$T/huge.tf"
 expect_grep "the size limit is named" "larger than 16777216 bytes" "$T/err"
+
+# docs/audit.md's rule table lists the same rules, severities and names as the binary
+DOC="$(dirname "$0")/../../docs/audit.md"
+got=$("$OT" audit --list-rules | awk 'NR % 2 == 1 { print $1, $2, $3 }')
+want_doc=$(grep '^| OT-' "$DOC" | awk -F' [|] ' '{ gsub(/^[|] /, "", $1); gsub(/`/, "", $3); print $1, $2, $3 }')
+expect_eq "docs/audit.md rule table matches --list-rules" "$got" "$want_doc"
