@@ -38,4 +38,22 @@
 /* Worker threads of the parallel file scanner. */
 #define OT_SCAN_MAX_JOBS 64u
 
+/* opentrail audit (advise): */
+/* Bytes of one arena chunk; bigger requests get a chunk of their own. */
+#define OT_ARENA_CHUNK_BYTES (64u * 1024u)
+/* Everything one audit session may hold: inputs, trees and the model. */
+#define OT_ARENA_MAX_BYTES (512u * 1024u * 1024u)
+/* One audited input file. */
+#define OT_ADVISE_MAX_FILE_BYTES (16u * 1024u * 1024u)
+/* Nesting of HCL blocks and expressions, and of YAML/JSON collections. */
+#define OT_HCL_MAX_DEPTH 64u
+/* Labels of one HCL block (`resource "type" "name"` has two). */
+#define OT_HCL_MAX_LABELS 4u
+/* var -> local -> var chains followed when resolving a reference. */
+#define OT_ADVISE_MAX_RESOLVE 16u
+/* Findings one run may report. */
+#define OT_ADVISE_MAX_FINDINGS 100000u
+/* Alarm actions kept per alarm. */
+#define OT_ADVISE_MAX_ACTIONS 8u
+
 #endif

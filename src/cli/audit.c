@@ -45,6 +45,8 @@ static void help(FILE *f)
            "  -o, --output FILE       write the report to FILE instead of standard output\n"
            "      --aws-export DIR    also read the AWS CLI JSON exports in DIR\n"
            "      --list-rules        print the rule table (id, severity, name, references)\n"
+           "      --explain ID        why a rule matters and how to fix it (Terraform and\n"
+           "                          opentrail.yaml snippets), by id or name\n"
            "  -h, --help              this help\n"
            "\n"
            "Values Terraform computes at plan time (variables without a default, function\n"
@@ -53,6 +55,26 @@ static void help(FILE *f)
            "exit status: 0 no finding at or above S; 1 findings at or above S; 2 usage;\n"
            "3 an input could not be read or parsed (the others were audited); 4 system error.\n"
            "See docs/audit.md.\n");
+}
+
+/* --explain ID: everything the table knows about one rule. */
+static int explain(const char *id)
+{
+    size_t n;
+    const struct ot_advise_rule *r = ot_advise_rules(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(r[i].id, id) == 0 || strcmp(r[i].slug, id) == 0) {
+            (void)printf("%s %s (%s)\n%s\n\nWhy: %s\n\nFix in Terraform:\n%s\n\n"
+                         "Fix in opentrail.yaml / the CloudTrail API:\n%s\n\n"
+                         "References: CIS %s | Checkov %s | Trivy %s | Prowler %s\n",
+                         r[i].id, r[i].slug, ot_severity_str(r[i].severity), r[i].title, r[i].why,
+                         r[i].fix_tf, r[i].fix_conf[0] ? r[i].fix_conf : "-",
+                         r[i].cis[0] ? r[i].cis : "-", r[i].checkov[0] ? r[i].checkov : "-",
+                         r[i].trivy[0] ? r[i].trivy : "-", r[i].prowler[0] ? r[i].prowler : "-");
+            return CLI_OK;
+        }
+    }
+    return cli_usage_error("audit", "no rule '%s' (see --list-rules)", id);
 }
 
 static int list_rules(void)
@@ -77,7 +99,7 @@ static ot_status slurp(const char *path, struct ot_buf *b, struct ot_error *err)
 static ot_status add_file(struct ot_advise *a, const char *path, bool is_export,
                           struct ot_error *err)
 {
-    struct ot_buf b = OT_BUF_INIT(16u * 1024u * 1024u + 1u);
+    struct ot_buf b = OT_BUF_INIT(OT_ADVISE_MAX_FILE_BYTES + 1u);
     ot_status st = slurp(path, &b, err);
     if (st == OT_OK) {
         st = is_export ? ot_advise_add_export(a, path, b.data != NULL ? b.data : "", b.len, err)
@@ -209,6 +231,7 @@ int cli_audit(int argc, char **argv, const struct cli_global *g)
         { "output", required_argument, NULL, 'o' },
         { "list-rules", no_argument, NULL, 'L' },
         { "aws-export", required_argument, NULL, 'E' },
+        { "explain", required_argument, NULL, 'X' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -247,6 +270,8 @@ int cli_audit(int argc, char **argv, const struct cli_global *g)
         case 'E':
             export_dir = optarg;
             break;
+        case 'X':
+            return explain(optarg);
         case 'h':
             help(stdout);
             return CLI_OK;
@@ -274,7 +299,11 @@ int cli_audit(int argc, char **argv, const struct cli_global *g)
         if (stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
             int r = expand_dir(argv[i], &files, &nfiles, false);
             rc = r > rc ? r : rc;
-        } else if (nfiles < CLI_AUDIT_MAX_FILES) {
+        } else if (nfiles >= CLI_AUDIT_MAX_FILES) {
+            (void)fprintf(stderr, "opentrail: %s: more than %u files (audit fewer at once)\n",
+                          argv[i], CLI_AUDIT_MAX_FILES);
+            rc = CLI_BADINPUT;
+        } else {
             files[nfiles] = ot_strndup(argv[i], strlen(argv[i]));
             if (files[nfiles] == NULL) {
                 rc = CLI_SYSTEM;

@@ -221,3 +221,86 @@ import json,sys
 d=json.load(open(sys.argv[1]))
 print(" ".join(sorted(f["rule"] for f in d["findings"])))' "$T/out")
 expect_eq "opentrail.yaml: exactly the predicted findings" "$got" "OT-CT-002 OT-CT-007 OT-CT-011 OT-CW-001 OT-CW-002 OT-CW-004 OT-CW-005 OT-CW-006 OT-CW-007 OT-CW-008 OT-CW-009 OT-CW-010 OT-CW-011 OT-CW-012 OT-CW-013 OT-CW-014 OT-CW-015"
+
+# --- risky/main.tf: the rules that the other fixtures pass --------------------------
+# Read by hand: trail "first" (line 10) is set up well but logs data events of every
+# Lambda function (values = ["arn:aws:lambda"], line 28: OT-CT-009); trail "second"
+# (line 33) records management events a second time (OT-CT-010). Both use bucket
+# "public" (line 47, audited once): canned ACL public-read (line 49) and a policy
+# allowing Principal "*" (line 71) are OT-S3-001 twice; its public access block (line 84)
+# leaves block_public_policy false (OT-S3-002); same default provider as the trails
+# (OT-S3-003); the lifecycle rule (line 60) archives but never expires (OT-S3-005);
+# versioning has mfa_delete and logging is on, so OT-S3-004/006 pass. required_version,
+# the old-style pin aws = "~> 5.0" and backend "s3" {} pass the hygiene rules. Both
+# trails deliver to CloudWatch but there are no metric filters: the 15 CIS pairs fail
+# at "first".
+expect_rc "risky module" 1 "$OT" audit --format json --min-severity info "$A/risky/main.tf"
+got=$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+for f in d["findings"]:
+    if not f["rule"].startswith("OT-CW"): print(f["rule"], f["resource"], f["line"])
+print(sum(1 for f in d["findings"] if f["rule"].startswith("OT-CW") and f["resource"] == "aws_cloudtrail.first" and f["line"] == 10))' "$T/out" | sort)
+expect_eq "risky module: exactly the predicted findings" "$got" "$(printf '%s\n' 15 'OT-CT-009 aws_cloudtrail.first 28' 'OT-CT-010 aws_cloudtrail.second 33' 'OT-S3-001 aws_s3_bucket.public 49' 'OT-S3-001 aws_s3_bucket.public 71' 'OT-S3-002 aws_s3_bucket.public 84' 'OT-S3-003 aws_s3_bucket.public 47' 'OT-S3-005 aws_s3_bucket.public 60' | sort)"
+expect_rc "risky module: critical findings (public bucket) exit 1 at critical" 1 "$OT" audit --min-severity critical "$A/risky/main.tf"
+
+# A CIS filter on another log group does not watch the trail: good.tf's CloudTrail-changes
+# filter moved to aws_cloudwatch_log_group.other makes CIS 4.5 (OT-CW-005) fail too.
+sed 's/log_group_name = aws_cloudwatch_log_group.trail.name/log_group_name = aws_cloudwatch_log_group.other.name/' "$A/good.tf" >"$T/othergroup.tf"
+"$OT" audit --format json "$T/othergroup.tf" "$A/vars.tf" >"$T/og.json"
+expect_eq "filter on another log group: CIS 4.5 fails" "$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+print(sum(1 for f in d["findings"] if f["rule"].startswith("OT-CW")), [f["resource"] for f in d["findings"] if f["rule"] == "OT-CW-005"])' "$T/og.json")" "15 ['aws_cloudtrail.org']"
+"$OT" audit --format sarif "$SHARED/corpora/guide/main.tf" >"$T/abs.sarif"
+expect_grep "absolute paths become file:// URIs in SARIF" '"uri":"file:///' "$T/abs.sarif"
+
+# Two CloudFormation templates deploy to two accounts: a trail in each is no duplicate.
+# The CloudtrailMultiRegion-FAILED template alone holds two logging trails (MyTrail0
+# line 3, MyTrail1 line 9): MyTrail1 is the second copy.
+C=$SHARED/corpora/checkov/cloudformation/checks/resource/aws
+"$OT" audit --format json --min-severity info "$C/example_CloudtrailMultiRegion/CloudtrailMultiRegion-FAILED.yaml" "$C/example_CloudtrailMultiRegion/CloudtrailMultiRegion-PASSED.yaml" >"$T/dup.json"
+expect_eq "duplicate trails only within one account" "$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+print([(f["resource"], f["file"].rsplit("/",1)[1]) for f in d["findings"] if f["rule"] == "OT-CT-010"])' "$T/dup.json")" "[('MyTrail1', 'CloudtrailMultiRegion-FAILED.yaml')]"
+
+# dynamic blocks are decided at plan time: undetermined, not guessed
+printf 'resource "aws_cloudtrail" "d" {\n  name = "d"\n  dynamic "insight_selector" {\n    for_each = var.insights\n    content {\n      insight_type = insight_selector.value\n    }\n  }\n  dynamic "event_selector" {\n    for_each = var.selectors\n    content {\n      read_write_type = "All"\n    }\n  }\n}\n' >"$T/dyn.tf"
+"$OT" audit --format json --min-severity info "$T/dyn.tf" >"$T/dyn.json"
+expect_eq "dynamic selector blocks are undetermined" "$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+print(sorted(f["rule"] for f in d["findings"] if f["verdict"] == "undetermined"))' "$T/dyn.json")" "['OT-CT-009', 'OT-CT-011']"
+
+# A bucket in another account: every s3api call refused, so every export is {} (the
+# script's fallback). That is "not exported" (OT-S3-007), not seven missing settings.
+mkdir -p "$T/xacct"
+cp "$A/exports/cloudtrail_describe-trails.json" "$T/xacct/"
+for c in get-bucket-policy get-public-access-block get-bucket-encryption get-bucket-versioning get-bucket-lifecycle-configuration get-bucket-logging get-object-lock-configuration; do
+    echo '{}' >"$T/xacct/s3api_${c}_org-trail-logs.json"
+done
+"$OT" audit --format json --min-severity info --aws-export "$T/xacct" >"$T/xacct.json"
+expect_eq "bucket whose exports are all empty is not audited" "$($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+print(sorted((f["rule"], f["verdict"]) for f in d["findings"] if f["rule"].startswith("OT-S3") and f["resource"] in ("org-trail", "org-trail-logs")))' "$T/xacct.json")" "[('OT-S3-007', 'undetermined')]"
+
+expect_rc "--explain a rule" 0 "$OT" audit --explain OT-CT-004
+expect_grep "--explain gives the Terraform fix" "kms_key_id = aws_kms_key" "$T/out"
+expect_grep "--explain gives the references" "CKV_AWS_35" "$T/out"
+expect_rc "--explain by name" 0 "$OT" audit --explain log-file-validation
+expect_rc "--explain an unknown rule" 2 "$OT" audit --explain OT-XX-999
+
+printf '{"resource": {}}\n' >"$T/x.tf.json"
+expect_rc "Terraform JSON syntax is refused with a fix" 3 "$OT" audit "$T/x.tf.json"
+expect_grep "the fix names terraform show -json" "terraform show -json" "$T/err"
+head -c $((16 * 1024 * 1024 + 10)) /dev/zero | tr '\0' '#' >"$T/huge.tf"
+expect_rc "a file over 16 MiB is refused" 3 "$OT" audit "$T/huge.tf"
+expect_grep "the size limit is named" "larger than 16777216 bytes" "$T/err"
+
+# docs/audit.md's rule table lists the same rules, severities and names as the binary
+DOC="$(dirname "$0")/../../docs/audit.md"
+got=$("$OT" audit --list-rules | awk 'NR % 2 == 1 { print $1, $2, $3 }')
+want_doc=$(grep '^| OT-' "$DOC" | awk -F' [|] ' '{ gsub(/^[|] /, "", $1); gsub(/`/, "", $3); print $1, $2, $3 }')
+expect_eq "docs/audit.md rule table matches --list-rules" "$got" "$want_doc"

@@ -193,9 +193,34 @@ static ot_status audit_once(struct ot_buf *out, size_t *nfind)
     const char *cfn = "Resources:\n  T:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n"
                       "      IsMultiRegionTrail: false\n      S3BucketName: !Ref B\n"
                       "  B:\n    Type: AWS::S3::Bucket\n";
+    const char *plan =
+        "{\"format_version\":\"1.2\",\"terraform_version\":\"1.5.7\",\"planned_values\":"
+        "{\"root_module\":{\"resources\":[{\"address\":\"aws_cloudtrail.p\",\"mode\":"
+        "\"managed\",\"type\":\"aws_cloudtrail\",\"name\":\"p\",\"values\":{\"name\":\"p\","
+        "\"event_selector\":[{\"data_resource\":[{\"type\":\"AWS::S3::Object\",\"values\":"
+        "[\"arn:aws:s3\"]}]}]}}]}},\"configuration\":{\"root_module\":{\"resources\":[{"
+        "\"address\":\"aws_cloudtrail.p\",\"provider_config_key\":\"aws\",\"expressions\":"
+        "{\"kms_key_id\":{\"references\":[\"aws_kms_key.k.arn\"]}}}]}}}";
+    const char *trails = "{\"trailList\":[{\"Name\":\"e\",\"S3BucketName\":\"b\","
+                         "\"TrailARN\":\"arn:aws:cloudtrail:us-east-1:111122223333:trail/e\"}]}";
+    const char *pab = "{\"PublicAccessBlockConfiguration\":{\"BlockPublicAcls\":true}}";
     ot_status st = ot_advise_new(&a);
     if (st == OT_OK) {
         st = ot_advise_add(a, "m.tf", module_tf, strlen(module_tf), &err);
+    }
+    if (st == OT_OK) {
+        st = ot_advise_add(a, "plan.json", plan, strlen(plan), &err);
+    }
+    if (st == OT_OK) {
+        st = ot_advise_add_export(a, "x/cloudtrail_describe-trails.json", trails, strlen(trails),
+                                  &err);
+    }
+    if (st == OT_OK) {
+        st = ot_advise_add_export(a, "x/s3api_get-public-access-block_b.json", pab, strlen(pab),
+                                  &err);
+    }
+    if (st == OT_OK) {
+        st = ot_advise_add_export(a, "x/s3api_get-bucket-logging_b.json", "", 0, &err);
     }
     if (st == OT_OK) {
         st = ot_advise_add(a, "c.yaml", cfn, strlen(cfn), &err);
@@ -272,6 +297,9 @@ static void test_alloc_failures(void **state)
     size_t nref = 0;
     assert_int_equal(audit_once(&ref, &nref), OT_OK);
     assert_true(nref > 10);
+    /* every input kind reached the model: the plan's trail, the export's trail and bucket */
+    assert_non_null(strstr(ref.data, "aws_cloudtrail.p"));
+    assert_non_null(strstr(ref.data, "does not set all four settings"));
     if (!ot_alloc_fail_after(0)) {
         skip(); /* a build without fail points cannot run this loop */
     }

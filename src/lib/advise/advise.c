@@ -59,6 +59,11 @@ static ot_status add_kind(struct ot_advise *a, const char *path, const void *dat
     ot_status st = OT_OK;
     if (is_export) {
         kind = OT_IN_EXPORT;
+    } else if (ends_with(path, ".tf.json")) {
+        st = ot_fail(err, OT_E_USAGE,
+                     "audit the plan instead: terraform show -json PLANFILE > plan.json",
+                     "Terraform's JSON syntax (.tf.json) is not read");
+        goto out;
     } else if (ends_with(path, ".tf")) {
         kind = OT_IN_HCL;
     } else if (ends_with(path, ".tfstate") || ends_with(path, ".tfstate.backup")) {

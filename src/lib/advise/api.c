@@ -35,7 +35,8 @@ static struct ot_av val(struct ax *x, const struct ot_doc *parent, const char *k
 {
     const struct ot_doc *d = ot_doc_get(parent, key);
     struct ot_av v = { .kind = OT_AV_ABSENT,
-                       .loc = parent != NULL ? loc_of(parent) : (struct ot_loc){ 0 } };
+                       .loc = parent != NULL ? loc_of(parent) : (struct ot_loc){ 0 },
+                       .name = key };
     if (d == NULL || d->kind == OT_DOC_NULL) {
         return v;
     }
@@ -131,6 +132,7 @@ static struct ot_m_trail *api_trail(struct ax *x, const struct ot_doc *d, const 
     t->sns_topic = val(x, d, "SnsTopicName");
     if (t->sns_topic.kind == OT_AV_ABSENT) {
         t->sns_topic = val(x, d, "SnsTopicARN");
+        t->sns_topic.name = "SnsTopicName";
     }
     t->bucket = val(x, d, "S3BucketName");
     const struct ot_doc *ins = ot_doc_get(d, "InsightSelectors");
@@ -311,6 +313,7 @@ static struct ot_m_bucket *bucket_named(struct ax *x, struct ot_sv name, struct 
     }
     k->addr = n;
     k->loc = at;
+    k->unseen = true; /* until one of its exports says something */
     k->name = (struct ot_av){ .kind = OT_AV_STR, .s = n, .loc = at };
     k->next = x->a->m.buckets;
     x->a->m.buckets = k;
@@ -456,6 +459,7 @@ ot_status ot_api_map_exports(struct ot_advise *a, struct ot_error *err)
                 if (named(in, prefix, &name)) {
                     struct ot_m_bucket *k = bucket_named(&x, name, loc_of(d));
                     if (k != NULL) {
+                        k->unseen &= d->child == NULL;
                         bucket_file(&x, k, bucket_cmds[i], d);
                     }
                     break;

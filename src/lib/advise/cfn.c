@@ -111,7 +111,9 @@ static struct ot_av val(struct cx *x, const struct ot_doc *d, struct ot_loc at)
 static struct ot_av prop(struct cx *x, const struct ot_doc *props, const struct ot_doc *res,
                          const char *key)
 {
-    return val(x, ot_doc_get(props, key), loc_of(res));
+    struct ot_av v = val(x, ot_doc_get(props, key), loc_of(res));
+    v.name = key;
+    return v;
 }
 
 static void map_trail(struct cx *x, const struct ot_doc *res, const struct ot_doc *p,

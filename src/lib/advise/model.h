@@ -14,11 +14,6 @@
 #include "advise/doc.h"
 #include "opentrail/advise.h"
 
-/* Findings one run may report. */
-#define OT_ADVISE_MAX_FINDINGS 100000u
-/* Alarm actions kept per alarm. */
-#define OT_ADVISE_MAX_ACTIONS 8u
-
 /* A configuration value as far as the inputs decide it. */
 enum ot_av_kind {
     OT_AV_ABSENT = 0, /* not set: the provider's default applies */
@@ -33,6 +28,7 @@ struct ot_av {
     bool b;
     const char *s;
     struct ot_loc loc;
+    const char *name; /* the attribute as the input spells it (kms_key_id, KMSKeyId), or NULL */
 };
 
 enum ot_data_scope {
@@ -51,6 +47,7 @@ struct ot_m_trail {
     struct ot_av name, multi_region, organization, global_events, validation, logging;
     struct ot_av kms_key, cw_group, cw_role, sns_topic, bucket;
     bool has_insights;
+    bool insights_unknown; /* a dynamic "insight_selector" block: decided at plan time */
     enum ot_data_scope data;
     const char *data_what; /* "every S3 bucket (arn:aws:s3)" */
     struct ot_loc data_loc;
@@ -75,6 +72,8 @@ struct ot_m_bucket {
     bool logging;
     bool lifecycle, lc_archive, lc_expire;
     struct ot_loc lc_loc;
+    bool audited; /* set by the rules: two trails sharing a bucket report it once */
+    bool unseen;  /* exports only: every s3api answer for it was empty (access denied) */
 };
 
 struct ot_m_filter {

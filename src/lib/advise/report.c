@@ -56,8 +56,8 @@ static ot_status text_finding(struct ot_buf *b, const struct ot_finding *f)
     } else {
         CHECK(ot_buf_printf(b, "  %s: ", f->loc.file != NULL ? f->loc.file : "-"));
     }
-    CHECK(ot_buf_printf(b, "%s %s: %s\n      %s (%s)\n", f->rule->id, f->resource, f->rule->title,
-                        f->message, f->rule->slug));
+    CHECK(ot_buf_printf(b, "%s %s: %s\n      %s (fix: opentrail audit --explain %s)\n", f->rule->id,
+                        f->resource, f->rule->title, f->message, f->rule->id));
     return OT_OK;
 }
 
@@ -206,6 +206,25 @@ static ot_status sarif_rule(struct ot_buf *b, const struct ot_advise_rule *r)
     return OT_OK;
 }
 
+/* A relative path is a relative URI reference (what GitHub wants: run from the
+ * repository root); an absolute one becomes file://. Bytes outside the URI
+ * unreserved set and '/' are percent-encoded. */
+static ot_status sarif_uri(struct ot_buf *b, const char *path)
+{
+    struct ot_buf u = OT_BUF_INIT(16384);
+    ot_status st = path[0] == '/' ? ot_buf_append_cstr(&u, "file://") : OT_OK;
+    for (const unsigned char *p = (const unsigned char *)path; st == OT_OK && *p != '\0'; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || strchr("-._~/", *p) != NULL;
+        st = plain ? ot_buf_putc(&u, (char)*p) : ot_buf_printf(&u, "%%%02X", *p);
+    }
+    if (st == OT_OK) {
+        st = ot_buf_json_str(b, ot_buf_sv(&u));
+    }
+    ot_buf_cleanup(&u);
+    return st;
+}
+
 static ot_status sarif(const struct ot_advise *a, enum ot_severity min, struct ot_buf *b)
 {
     size_t nrules;
@@ -249,7 +268,7 @@ static ot_status sarif(const struct ot_advise *a, enum ot_severity min, struct o
         CHECK(st);
         CHECK(ot_buf_append_cstr(b, "},\"locations\":[{\"physicalLocation\":{"
                                     "\"artifactLocation\":{\"uri\":"));
-        CHECK(jstr(b, f->loc.file != NULL ? f->loc.file : "-"));
+        CHECK(sarif_uri(b, f->loc.file != NULL ? f->loc.file : "-"));
         CHECK(ot_buf_printf(b, "},\"region\":{\"startLine\":%u,\"startColumn\":%u}}}]}",
                             f->loc.line > 0 ? f->loc.line : 1u, f->loc.col > 0 ? f->loc.col : 1u));
     }

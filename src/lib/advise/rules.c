@@ -426,6 +426,7 @@ static void emit(struct cx *c, enum rule_ix r, enum ot_verdict v, const char *re
 static void want_bool(struct cx *c, enum rule_ix r, const struct ot_m_trail *t,
                       const struct ot_av *v, bool dflt, const char *attr_name)
 {
+    attr_name = v->name != NULL ? v->name : attr_name; /* as the input spells it */
     if (v->kind == OT_AV_UNKNOWN) {
         emit(c, r, OT_VERDICT_UNKNOWN, t->addr, v->loc, "cannot decide %s: its value is `%s`",
              attr_name, v->s != NULL ? v->s : "?");
@@ -447,6 +448,7 @@ static void want_bool(struct cx *c, enum rule_ix r, const struct ot_m_trail *t,
 static void want_set(struct cx *c, enum rule_ix r, const char *addr, struct ot_loc where,
                      const struct ot_av *v, const char *attr_name)
 {
+    attr_name = v->name != NULL ? v->name : attr_name; /* as the input spells it */
     if (v->kind == OT_AV_UNKNOWN) {
         emit(c, r, OT_VERDICT_UNKNOWN, addr, v->loc, "cannot decide %s: its value is `%s`",
              attr_name, v->s != NULL ? v->s : "?");
@@ -471,7 +473,10 @@ static void check_trail(struct cx *c, const struct ot_m_trail *t)
     want_set(c, R_KMS, t->addr, t->loc, &t->kms_key, "kms_key_id");
     want_set(c, R_CLOUDWATCH, t->addr, t->loc, &t->cw_group, "cloud_watch_logs_group_arn");
     want_set(c, R_TRAIL_SNS, t->addr, t->loc, &t->sns_topic, "sns_topic_name");
-    if (!t->has_insights) {
+    if (!t->has_insights && t->insights_unknown) {
+        emit(c, R_INSIGHTS, OT_VERDICT_UNKNOWN, t->addr, t->loc,
+             "insight selectors come from a dynamic block");
+    } else if (!t->has_insights) {
         emit(c, R_INSIGHTS, OT_VERDICT_FAIL, t->addr, t->loc, "no insight_selector");
     }
     if (t->data == OT_DATA_ALL) {
@@ -484,23 +489,32 @@ static void check_trail(struct cx *c, const struct ot_m_trail *t)
     }
 }
 
+static bool records_mgmt(const struct ot_m_trail *t)
+{
+    return !t->is_store && !t->mgmt_off && !(t->logging.kind == OT_AV_BOOL && !t->logging.b);
+}
+
+static bool same_account(const struct ot_m_trail *x, const struct ot_m_trail *y)
+{
+    return (x->account == NULL && y->account == NULL) ||
+           (x->account != NULL && y->account != NULL && strcmp(x->account, y->account) == 0);
+}
+
 static void check_duplicates(struct cx *c)
 {
-    /* Trails are in reverse input order: report every one but the first declared. */
-    const struct ot_m_trail *first = NULL;
-    unsigned n = 0;
+    /* Trails are in reverse input order: in each account, report every trail
+     * recording management events but the first declared. */
     for (const struct ot_m_trail *t = c->a->m.trails; t != NULL; t = t->next) {
-        if (!t->is_store && !t->mgmt_off && !(t->logging.kind == OT_AV_BOOL && !t->logging.b)) {
-            first = t;
-            n++;
+        const struct ot_m_trail *first = NULL;
+        if (!records_mgmt(t)) {
+            continue;
         }
-    }
-    if (n < 2) {
-        return;
-    }
-    for (const struct ot_m_trail *t = c->a->m.trails; t != NULL; t = t->next) {
-        if (t != first && !t->is_store && !t->mgmt_off &&
-            !(t->logging.kind == OT_AV_BOOL && !t->logging.b)) {
+        for (const struct ot_m_trail *u = t->next; u != NULL; u = u->next) {
+            if (records_mgmt(u) && same_account(t, u)) {
+                first = u; /* declared before t; keep going to the very first */
+            }
+        }
+        if (first != NULL) {
             emit(c, R_DUPLICATE, OT_VERDICT_FAIL, t->addr, t->loc,
                  "records management events again (first copy: %s at %s:%u)", first->addr,
                  first->loc.file, first->loc.line);
@@ -573,6 +587,43 @@ static bool covers(const struct ot_m_filter *f, unsigned ctl)
     return true;
 }
 
+/* The NAME of "arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*", or @s itself. */
+static struct ot_sv group_name(const char *s)
+{
+    const char *p = strstr(s, ":log-group:");
+    if (p == NULL) {
+        return ot_sv_cstr(s);
+    }
+    p += strlen(":log-group:");
+    const char *e = strchr(p, ':');
+    return (struct ot_sv){ p, e != NULL ? (size_t)(e - p) : strlen(p) };
+}
+
+/* Is the filter on a log group some trail delivers to? Values that cannot be
+ * compared statically (unknown, or a reference against a literal) count as yes:
+ * never a finding on a guess. */
+static bool watches_a_trail(const struct ot_model *m, const struct ot_m_filter *f)
+{
+    const struct ot_av *fg = &f->log_group;
+    if (fg->kind != OT_AV_STR && fg->kind != OT_AV_REF) {
+        return true;
+    }
+    for (const struct ot_m_trail *t = m->trails; t != NULL; t = t->next) {
+        const struct ot_av *tg = &t->cw_group;
+        if (t->is_store || tg->kind == OT_AV_ABSENT) {
+            continue;
+        }
+        if (tg->kind != fg->kind || tg->s == NULL || fg->s == NULL) {
+            return true;
+        }
+        if (tg->kind == OT_AV_REF ? strcmp(tg->s, fg->s) == 0
+                                  : ot_sv_eq(group_name(tg->s), group_name(fg->s))) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool same_value(const struct ot_av *x, const struct ot_av *y)
 {
     return x->kind == y->kind && (x->kind == OT_AV_STR || x->kind == OT_AV_REF) && x->s != NULL &&
@@ -629,11 +680,13 @@ static void check_cis(struct cx *c, const struct ot_m_trail *t)
             continue;
         }
         const struct ot_m_filter *f = NULL;
-        for (f = m->filters; f != NULL && !covers(f, ctl); f = f->next) {
+        for (f = m->filters; f != NULL && !(covers(f, ctl) && watches_a_trail(m, f)); f = f->next) {
         }
         if (f == NULL) {
             emit(c, r, OT_VERDICT_FAIL, t->addr, t->loc,
-                 "no metric filter whose pattern names every event of CIS %s", rules[r].cis);
+                 "no metric filter on the trail's log group whose pattern names every event of "
+                 "CIS %s",
+                 rules[r].cis);
             continue;
         }
         const struct ot_m_alarm *al = NULL;
@@ -716,10 +769,15 @@ ot_status ot_rules_run(struct ot_advise *a, struct ot_error *err)
         if (t->bucket.kind == OT_AV_ABSENT) {
             continue;
         }
-        const struct ot_m_bucket *k = ot_model_bucket(&a->m, &t->bucket);
-        if (k != NULL) {
+        struct ot_m_bucket *k = (struct ot_m_bucket *)ot_model_bucket(&a->m, &t->bucket);
+        if (k != NULL && k->unseen) {
+            emit(&c, R_BUCKET_UNSEEN, OT_VERDICT_UNKNOWN, t->addr, t->bucket.loc,
+                 "every export of bucket `%s` is empty: the API calls were refused or not run",
+                 k->addr);
+        } else if (k != NULL && !k->audited) {
+            k->audited = true;
             check_bucket(&c, t, k);
-        } else {
+        } else if (k == NULL) {
             emit(&c, R_BUCKET_UNSEEN, OT_VERDICT_UNKNOWN, t->addr, t->bucket.loc,
                  "bucket `%s` is not declared in the inputs",
                  t->bucket.s != NULL ? t->bucket.s : "?");

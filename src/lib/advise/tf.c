@@ -194,9 +194,11 @@ static struct ot_av attr(struct tfx *x, const struct ot_doc *b, const char *key)
 {
     const struct ot_doc *d = ot_doc_get(b, key);
     if (d == NULL || d->kind == OT_DOC_BLOCK) {
-        return (struct ot_av){ .kind = OT_AV_ABSENT, .loc = loc_of(b) };
+        return (struct ot_av){ .kind = OT_AV_ABSENT, .loc = loc_of(b), .name = key };
     }
-    return eval(x, d, loc_of(d), 0);
+    struct ot_av v = eval(x, d, loc_of(d), 0);
+    v.name = key;
+    return v;
 }
 
 /* Booleans written as strings ("true") are booleans to Terraform. */
@@ -330,7 +332,17 @@ static void map_trail(struct tfx *x, const struct ot_doc *b, const char *addr, b
         if (c->kind != OT_DOC_BLOCK) {
             continue;
         }
-        if (ot_sv_eq_cstr(c->key, "insight_selector")) {
+        if (ot_sv_eq_cstr(c->key, "dynamic") && c->nlabel == 1) {
+            /* dynamic "event_selector" { for_each = ... }: how many, and which, is
+             * known only at plan time */
+            if (ot_sv_eq_cstr(c->label[0], "insight_selector")) {
+                t->insights_unknown = true;
+            } else if ((ot_sv_eq_cstr(c->label[0], "event_selector") ||
+                        ot_sv_eq_cstr(c->label[0], "advanced_event_selector")) &&
+                       t->data == OT_DATA_NONE) {
+                t->data = OT_DATA_UNKNOWN;
+            }
+        } else if (ot_sv_eq_cstr(c->key, "insight_selector")) {
             t->has_insights = true;
         } else if (ot_sv_eq_cstr(c->key, "event_selector")) {
             struct ot_av mg = boolish(attr(x, c, "include_management_events"));
