@@ -119,6 +119,23 @@ static struct ot_sv scalar_text(struct ot_matcher *m, struct ot_value f)
     return ot_buf_sv(&m->scratch);
 }
 
+/* @d <, <=, >, >= @num; false for any other operator. */
+static bool ordered(enum cond_op op, double d, double num)
+{
+    switch (op) {
+    case OP_LT:
+        return d < num;
+    case OP_LE:
+        return d <= num;
+    case OP_GT:
+        return d > num;
+    case OP_GE:
+        return d >= num;
+    default:
+        return false;
+    }
+}
+
 /* Evaluate a comparison against a field value (JSON patterns). */
 static bool cond_value(struct ot_matcher *m, const struct node *c, struct ot_value f)
 {
@@ -139,21 +156,7 @@ static bool cond_value(struct ot_matcher *m, const struct node *c, struct ot_val
     }
     double d;
     if (c->op != OP_EQ && c->op != OP_NE) {
-        if (!ot_value_number(f, &d)) {
-            return false;
-        }
-        switch (c->op) {
-        case OP_LT:
-            return d < c->v.num;
-        case OP_LE:
-            return d <= c->v.num;
-        case OP_GT:
-            return d > c->v.num;
-        case OP_GE:
-            return d >= c->v.num;
-        default:
-            return false;
-        }
+        return ot_value_number(f, &d) && ordered(c->op, d, c->v.num);
     }
     bool eq;
     if (c->v.is_number && f.type == OT_NUMBER && ot_value_number(f, &d)) {
@@ -198,22 +201,7 @@ static bool cond_text(struct ot_matcher *m, const struct node *c, struct ot_sv s
         }
         return c->op == OP_EQ ? eq : !eq;
     }
-    if (c->op == OP_NOT_EXISTS || c->op == OP_IS_NULL || c->op == OP_IS_TRUE ||
-        c->op == OP_IS_FALSE || !number_of(s, &d)) {
-        return false;
-    }
-    switch (c->op) {
-    case OP_LT:
-        return d < c->v.num;
-    case OP_LE:
-        return d <= c->v.num;
-    case OP_GT:
-        return d > c->v.num;
-    case OP_GE:
-        return d >= c->v.num;
-    default:
-        return false;
-    }
+    return number_of(s, &d) && ordered(c->op, d, c->v.num); /* IS ... and NOT EXISTS: false */
 }
 
 struct eval {
