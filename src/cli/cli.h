@@ -32,6 +32,7 @@ int cli_stats(int argc, char **argv, const struct cli_global *g);
 int cli_scan(int argc, char **argv, const struct cli_global *g);
 int cli_test_pattern(int argc, char **argv, const struct cli_global *g);
 int cli_notify(int argc, char **argv, const struct cli_global *g);
+int cli_lookup(int argc, char **argv, const struct cli_global *g);
 int cli_keys(int argc, char **argv, const struct cli_global *g);
 int cli_ingest(int argc, char **argv, const struct cli_global *g);
 int cli_validate(int argc, char **argv, const struct cli_global *g);

@@ -25,6 +25,7 @@ static const struct cli_cmd commands[] = {
     { "scan", cli_scan, "run filter patterns or the CIS alarm pack over records" },
     { "test-pattern", cli_test_pattern,
       "show which records or log lines a filter pattern matches" },
+    { "lookup", cli_lookup, "find events as LookupEvents does: by id, name, user, resource, time" },
     { "notify", cli_notify, "send an alert through Slack, e-mail, signed webhooks or SNS" },
     { "ingest", cli_ingest, "records into a trail: log files, hourly signed digests" },
     { "keys", cli_keys, "digest signing keys: generate, list, export" },
