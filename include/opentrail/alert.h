@@ -84,6 +84,34 @@ OT_API ot_status ot_alert_text(const struct ot_alert *a, struct ot_buf *out);
 OT_API ot_status ot_webhook_signature(struct ot_sv secret, int64_t unix_s, struct ot_sv body,
                                       char out[68]);
 
+/* ------------------------------------------------------------------------ */
+/* Response actions                                                         */
+
+/* Bytes of an action's output kept for the report. */
+#define OT_ACTION_OUTPUT_MAX 4096u
+
+struct ot_action_result {
+    bool ran;                          /* the program started */
+    bool timed_out;                    /* killed at the deadline */
+    int exit_code;                     /* when it exited */
+    int signal;                        /* when a signal ended it */
+    char output[OT_ACTION_OUTPUT_MAX]; /* stdout and stderr, NUL-terminated, cut if longer */
+};
+
+/**
+ * ot_action_run() - run @argv[0] (found in PATH) with @argv, no shell, with
+ * @input on its standard input and its output captured, killed after
+ * @timeout_ms. Returns OT_OK when it ran to the end and exited 0; OT_E_RETRY
+ * never; another status (and @res says why) otherwise. Waits on a monotonic
+ * clock: the one place the library does.
+ */
+OT_API ot_status ot_action_run(char *const *argv, struct ot_sv input, long timeout_ms,
+                               struct ot_action_result *res, struct ot_error *err);
+
+/* "Action taken: NAME (exit 0): first line" or "Action failed: NAME (...): ..." into @out. */
+OT_API void ot_action_report(const char *name, ot_status st, const struct ot_action_result *res,
+                             char *out, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -78,6 +78,25 @@ expect_eq "one attempt only" "$(wc -l <"$T/gone.jsonl")" "1"
 export SHORT=abc
 expect_rc "a short secret is refused" 2 "$OT" notify --webhook "http://127.0.0.1:1/" --webhook-secret-env SHORT --test
 
+# --- response actions: run once per alert, even when delivery is retried -------------
+sink act --fail-first 1
+cat >"$T/respond.sh" <<'SH'
+#!/bin/sh
+# a stand-in for "disable the access key": reads the event, records that it ran
+id=$(sed 's/.*"eventID":"\([^"]*\)".*/\1/')
+echo "$id" >>"$RUNS"
+echo "session of $id terminated"
+SH
+chmod +x "$T/respond.sh"
+export RUNS=$T/runs.txt
+expect_rc "an alert with a response action" 0 "$OT" notify --webhook "http://127.0.0.1:$PORT_act/" --webhook-secret-env HOOK_SECRET --action "$T/respond.sh" --event "$T/root.json"
+expect_eq "the action ran once though delivery was retried" "$(cat "$RUNS")" "3f2a9c1e-7b4d-4e8a-9f06-2c5d8e1b7a43"
+expect_eq "two deliveries, both reporting it" "$(jq -r .json.actions "$T/act.jsonl" | sort -u)" "Action taken: $T/respond.sh (exit 0): session of 3f2a9c1e-7b4d-4e8a-9f06-2c5d8e1b7a43 terminated"
+expect_rc "a failing action is reported, the alert still goes out" 0 "$OT" notify --webhook "http://127.0.0.1:$PORT_act/" --webhook-secret-env HOOK_SECRET --action /bin/sh --action-arg -c --action-arg 'echo no such key; exit 3' --test
+expect_eq "reported as failed with its exit code" "$(tail -1 "$T/act.jsonl" | jq -r .json.actions)" "Action failed: /bin/sh (exit 3): no such key"
+expect_rc "a hanging action is killed at its deadline" 0 "$OT" notify --webhook "http://127.0.0.1:$PORT_act/" --webhook-secret-env HOOK_SECRET --action /bin/sleep --action-arg 30 --action-timeout-ms 200 --test
+expect_eq "and reported as timed out" "$(tail -1 "$T/act.jsonl" | jq -r .json.actions)" "Action failed: /bin/sleep (timed out)"
+
 # --- SNS-style ------------------------------------------------------------------------
 sink sns
 expect_rc "sns delivered" 0 "$OT" notify --sns "http://127.0.0.1:$PORT_sns/" --topic-arn arn:aws:sns:us-east-1:111122223333:alerts --test
