@@ -117,7 +117,7 @@ static bool send_all(void *ctx, const struct ot_record *rec)
     char report[512];
     if (s->action != NULL) {
         /* once per alert, before anyone is told, so the notification says what was done */
-        struct ot_action_result res;
+        struct ot_action_result res = { 0 };
         struct ot_error err;
         struct ot_buf json = OT_BUF_INIT(OT_RECORD_MAX_BYTES * 2);
         ot_error_clear(&err);
