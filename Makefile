@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 60
 WARN    := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude -Isrc/lib
-LIBS    := -lpcre2-8 -ldeflate -lz -lpthread -lcrypto -ljansson -lfyaml
+LIBS    := -lpcre2-8 -ldeflate -lz -lpthread -lcrypto -ljansson -lfyaml -lcurl
 FUZZ_LIBS := -ljansson
 
 LIB_SRC := $(sort $(wildcard src/lib/*/*.c))
