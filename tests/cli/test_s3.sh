@@ -121,13 +121,19 @@ count_records() { # bucket -> records in its log files, read by the AWS CLI
 
 "${AWS[@]}" s3 mb s3://ot-faults >/dev/null
 : >"$T/faults.log"
-start_proxy --every 2
-expect_rc "ingest through 500/503/dropped connections (every 2nd request)" 0 "$OT" --data-dir "$D" ingest --trail main --bucket ot-faults --replay --s3-endpoint "$PX" --s3-retry-for 30 "$INV"
+start_proxy --every 2 --lose-puts 3
+expect_rc "ingest through 500/503/dropped connections/lost answers (every 2nd request)" 0 "$OT" --data-dir "$D" ingest --trail main --bucket ot-faults --replay --s3-endpoint "$PX" --s3-retry-for 30 "$INV"
 expect_eq "faults were injected: 500" "$(grep -c '^500 ' "$T/faults.log" | awk '{print ($1 > 0)}')" 1
 expect_eq "faults were injected: 503" "$(grep -c '^503 ' "$T/faults.log" | awk '{print ($1 > 0)}')" 1
 expect_eq "faults were injected: dropped" "$(grep -c '^drop ' "$T/faults.log" | awk '{print ($1 > 0)}')" 1
+expect_eq "faults were injected: answer lost after the server did the work" "$(grep -c '^lost PUT ' "$T/faults.log" | awk '{print ($1 > 0)}')" 1
 expect_rc "validate through the same faults" 0 "$OT" --data-dir "$D" validate --trail-arn "$ARN" --start-time 2023-07-10T00:00:00Z --end-time 2023-07-10T13:30:00Z --s3-bucket ot-faults --s3-endpoint "$PX" --s3-retry-for 30
 expect_grep "validate through faults: 12/12 log files" "^12/12 log files valid$" "$T/out"
+"${AWS[@]}" s3 mb s3://ot-live2 >/dev/null
+: >"$T/faults.log"
+OT_S3_LIVE_ENDPOINT=$PX OT_S3_LIVE_BUCKET=ot-live2 "$UNIT" >"$T/live.log" 2>&1
+expect_eq "every backend op, multipart included, through the same faults (test_s3 live)" "$?" 0
+expect_eq "faults hit multipart parts" "$(grep -c 'partNumber=' "$T/faults.log" | awk '{print ($1 > 0)}')" 1
 stop_proxy
 expect_eq "nothing acknowledged lost: 2900 records in the bucket" "$(count_records ot-faults)" 2900
 

@@ -6,10 +6,12 @@ that is not failed is forwarded byte for byte (Host header included, so SigV4
 signatures made for the proxy's address still verify upstream).
 
 usage: fault_proxy.py --listen 127.0.0.1:PORT --upstream 127.0.0.1:PORT
-                      [--every N] [--down-after N --down-for SECS] --log FILE
+                      [--every N] [--lose-puts N] [--down-after N --down-for SECS] --log FILE
 
 --every N        of each N requests, the first is answered 500 InternalError,
                  503 SlowDown or dropped without an answer (in turn)
+--lose-puts N    of the other PUTs, every Nth is forwarded and its answer lost:
+                 the server stored the object, the client never hears ("lost")
 --down-after N   after N requests, drop every connection for SECS seconds
                  (the server "down" mid-run)
 Each injected fault is one line in --log. Prints READY when listening.
@@ -21,7 +23,7 @@ import threading
 import time
 
 lock = threading.Lock()
-state = {"n": 0, "faults": 0, "down_until": 0.0}
+state = {"n": 0, "puts": 0, "faults": 0, "down_until": 0.0}
 
 
 def main():
@@ -29,6 +31,7 @@ def main():
     ap.add_argument("--listen", required=True)
     ap.add_argument("--upstream", required=True)
     ap.add_argument("--every", type=int, default=0)
+    ap.add_argument("--lose-puts", type=int, default=0)
     ap.add_argument("--down-after", type=int, default=0)
     ap.add_argument("--down-for", type=float, default=0)
     ap.add_argument("--log", required=True)
@@ -55,6 +58,11 @@ def main():
                 if a.every and n % a.every == 1 % a.every:
                     state["faults"] += 1
                     return ("500", "503", "drop")[(n // a.every) % 3]
+                if a.lose_puts and self.command == "PUT":
+                    state["puts"] += 1
+                    if state["puts"] % a.lose_puts == 0:
+                        state["faults"] += 1
+                        return "lost"
             return None
 
         def handle_any(self):
@@ -85,6 +93,11 @@ def main():
             c.endheaders(body if body or length else None)
             r = c.getresponse()
             data = r.read()
+            c.close()
+            if f == "lost":
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
             self.send_response(r.status, r.reason)
             for k, v in r.getheaders():
                 if k.lower() in ("transfer-encoding", "connection", "content-length"):
@@ -97,7 +110,6 @@ def main():
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
-            c.close()
 
         do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 

@@ -663,7 +663,19 @@ static ot_status put_multipart(struct s3 *s, struct req *q, const void *data, si
         add_hdr(&cq, "content-type", "application/xml");
         ot_buf_reset(&body);
         m.error = false;
-        st = request(s, &cq, &r, err);
+        struct ot_error ce;
+        ot_error_clear(&ce);
+        st = request(s, &cq, &r, &ce);
+        uint64_t size = 0;
+        if (st != OT_OK && ce.sys_errno == ENOENT &&
+            s3_head(s, q->bucket, q->key, &size, err) == OT_OK && size == n) {
+            /* NoSuchUpload on a retry: the first try completed, its answer was lost */
+            st = OT_OK;
+            ot_buf_reset(&body);
+            (void)ot_buf_append_cstr(&body, "<CompleteMultipartUploadResult/>");
+        } else if (st != OT_OK && err != NULL) {
+            *err = ce;
+        }
         if (st == OT_OK) {
             st = ot_xml_walk(ot_buf_sv(&body), on_mp_leaf, &m, err);
         }
