@@ -84,6 +84,15 @@ expect_rc "validate over S3 finds a replaced log file" 1 "$OT" --data-dir "$D" "
 expect_grep "validate over S3: 11/12 valid, 1 INVALID" "^11/12 log files valid, 1/12 log files INVALID$" "$T/out"
 "${AWS[@]}" s3 cp --quiet "$T/first.json.gz" "s3://ot-trail/$first"
 
+# virtual-host addressing: BUCKET.localhost (curl resolves *.localhost to
+# loopback; the harness sets s3api's storage_domain = localhost)
+"${AWS[@]}" s3 mb s3://ot-vhost >/dev/null
+expect_rc "ingest --s3-virtual-host" 0 "$OT" --data-dir "$D" ingest --trail main --bucket ot-vhost --replay --s3-endpoint "http://localhost:$SWIFT_S3_PORT" --s3-virtual-host --s3-retry-for 5 "$INV"
+expect_eq "virtual-host: the AWS CLI (path style) lists 14 objects" "$("${AWS[@]}" s3 ls --recursive s3://ot-vhost/ | wc -l)" 14
+expect_rc "validate --s3-virtual-host" 0 "$OT" --data-dir "$D" validate --trail-arn "$ARN" --start-time 2023-07-10T00:00:00Z --end-time 2023-07-10T13:30:00Z --s3-bucket ot-vhost --s3-endpoint "http://localhost:$SWIFT_S3_PORT" --s3-virtual-host
+expect_grep "validate --s3-virtual-host: 12/12 log files" "^12/12 log files valid$" "$T/out"
+expect_eq "virtual-host: requests reached Swift as /KEY, no bucket in the path" "$(grep -c 'PUT /AWSLogs/' "$SWIFT_S3_DIR/log/proxy.log" | awk '{print ($1 >= 14)}')" 1
+
 # --- bad input: one clear line, non-zero exit --------------------------------
 expect_rc "a missing bucket" 4 "$OT" --data-dir "$D" validate --trail-arn "$ARN" --start-time 2023-07-10T00:00:00Z --s3-bucket no-such-bkt --s3-endpoint "$S3_ENDPOINT"
 expect_grep "missing bucket: says so" "no such bucket" "$T/err"

@@ -6,6 +6,8 @@
 # to S3's 2 KB - a CloudTrail digest's x-amz-meta-signature is 512 hex
 # characters (RSA-2048), and stock Swift answers its PUT with 500
 # "Metadata value longer than 256". /etc/swift/swift.conf is left alone.
+# s3api also gets storage_domain = localhost, so BUCKET.localhost:PORT
+# (virtual-host addressing) works next to path style.
 #
 # swift-s3.sh - a REAL S3-compatible object store for tests: OpenStack Swift 2.30
 # (Debian bookworm packages) as a single-node "all in one" on 127.0.0.1, with the
@@ -144,6 +146,7 @@ account_autocreate = true
 allow_account_management = true
 
 [filter:s3api]
+storage_domain = localhost
 use = egg:swift#s3api
 location = us-east-1
 s3_acl = false
