@@ -417,6 +417,28 @@ static void test_live(void **state)
     ot_buf_cleanup(&small);
     ot_buf_cleanup(&data);
     ot_buf_cleanup(&meta);
+    /* each of our allocations fails in turn (libcurl's own are not ours to fail):
+     * OT_E_NOMEM or success, never a crash or a leak, and the backend works after */
+    bool all_ok = false;
+    for (unsigned long n = 1; n < 400 && !all_ok; n++) {
+        char key[32];
+        snprintf(key, sizeof(key), "af/%lu", n);
+        struct ot_buf g = OT_BUF_INIT(1u << 20), gm = OT_BUF_INIT(1u << 16);
+        struct keys kl = { 0 };
+        ot_alloc_fail_after(n);
+        ot_status s1 = b.ops->put(b.be, bucket, key, "v", 1, m, 2, &err);
+        int e1 = err.sys_errno;
+        ot_status s2 = b.ops->get(b.be, bucket, "d/digest.json.gz", &g, &gm, &err);
+        ot_status s3 = b.ops->list(b.be, bucket, "t/", NULL, on_key, &kl, &err);
+        ot_alloc_fail_after(0);
+        assert_true(s1 == OT_OK || s1 == OT_E_NOMEM || (s1 == OT_E_USAGE && e1 == EEXIST));
+        assert_true(s2 == OT_OK || s2 == OT_E_NOMEM);
+        assert_true(s3 == OT_OK || s3 == OT_E_NOMEM);
+        all_ok = s1 == OT_OK && s2 == OT_OK && s3 == OT_OK;
+        ot_buf_cleanup(&g);
+        ot_buf_cleanup(&gm);
+    }
+    assert_true(all_ok);
     ot_store_close(&b);
     /* a wrong secret: 403, no retries, no secret in the message */
     o.secret_key = "WRONGSECRET";

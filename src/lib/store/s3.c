@@ -73,6 +73,7 @@ struct resp {
     size_t body_len0;
     struct ot_buf *meta; /* JSON object of x-amz-meta-*, or NULL */
     bool too_large;
+    ot_status fail_st; /* why too_large: OT_E_LIMIT or OT_E_NOMEM */
     char etag[128];
     uint64_t content_length;
     bool have_length;
@@ -135,8 +136,10 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     if (r->body == NULL) {
         return n;
     }
-    if (ot_buf_append(r->body, p, n) != OT_OK) {
+    ot_status st = ot_buf_append(r->body, p, n);
+    if (st != OT_OK) {
         r->too_large = true;
+        r->fail_st = st;
         return 0; /* curl stops with CURLE_WRITE_ERROR */
     }
     return n;
@@ -192,6 +195,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
         }
         if (st != OT_OK) {
             r->too_large = true;
+            r->fail_st = st;
             return 0;
         }
     }
@@ -352,6 +356,7 @@ static void reset_resp(struct resp *r, struct ot_buf *errbody)
 {
     r->code = 0;
     r->too_large = false;
+    r->fail_st = OT_OK;
     r->etag[0] = '\0';
     r->have_length = false;
     r->content_length = 0;
@@ -391,7 +396,8 @@ static ot_status request(struct s3 *s, const struct req *q, struct resp *r, stru
     ot_status st = build_url(s, q, &url, &path, &host);
     CURL *h = NULL;
     if (st != OT_OK) {
-        st = ot_fail(err, OT_E_LIMIT, NULL, "S3 request URL too long");
+        st = st == OT_E_NOMEM ? ot_fail(err, st, NULL, "out of memory")
+                              : ot_fail(err, OT_E_LIMIT, NULL, "S3 request URL too long");
         goto out;
     }
     if (q->body != NULL) {
@@ -423,6 +429,10 @@ static ot_status request(struct s3 *s, const struct req *q, struct resp *r, stru
             /* read the error body as an S3 Error */
             struct ot_sv e = { r->body->data + from, r->body->len - from };
             (void)ot_xml_walk(e, on_error_leaf, r, NULL); /* a non-XML body: code only */
+        }
+        if (r->too_large && r->fail_st == OT_E_NOMEM) {
+            st = ot_fail(err, OT_E_NOMEM, NULL, "out of memory");
+            goto out;
         }
         if (r->too_large && caller_body != NULL) {
             st = ot_fail(err, OT_E_LIMIT, NULL, "S3 %s answer larger than allowed", q->method);
@@ -857,7 +867,8 @@ static ot_status s3_list(void *be, const char *bucket, const char *prefix, const
             }
         }
         if (st != OT_OK) {
-            st = ot_fail(err, OT_E_LIMIT, NULL, "S3 list query too long");
+            st = st == OT_E_NOMEM ? ot_fail(err, st, NULL, "out of memory")
+                                  : ot_fail(err, OT_E_LIMIT, NULL, "S3 list query too long");
             break;
         }
         struct req q = { .method = "GET", .bucket = bucket, .key = "", .query = query.data };
