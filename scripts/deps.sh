@@ -12,7 +12,8 @@ PKGS=(
     awscli python3-cryptography
     libfyaml-dev chromium
     python3-jsonschema
-    libcurl4-openssl-dev python3-aiosmtpd curl openssl
+    libcurl4-openssl-dev curl openssl python3-aiosmtpd
+    swift swift-proxy swift-object swift-container swift-account memcached python3-boto3
 )
 
 missing=()
@@ -31,4 +32,16 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# Swift and memcached must not start daemons on their default ports when
+# installed (tests start them by hand, on their own ports): a policy-rc.d that
+# refuses, only while we install and only if there is none already.
+made_policy=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    made_policy=1
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ $made_policy = 1 ]; then
+    $SUDO rm -f /usr/sbin/policy-rc.d
+fi

@@ -77,6 +77,54 @@ OT_API ot_status ot_store_local_open_batch(const char *root, struct ot_backend *
                                            struct ot_error *err);
 OT_API void ot_store_close(struct ot_backend *b);
 
+/* Where an S3-compatible store is and how to talk to it (docs/s3.md). */
+struct ot_s3_opts {
+    const char *endpoint;         /* http[s]://host[:port], no path */
+    const char *region;           /* SigV4 region; NULL = us-east-1 */
+    const char *access_key;       /* required */
+    const char *secret_key;       /* required; never copied into an error */
+    const char *session_token;    /* or NULL */
+    bool virtual_host;            /* bucket.host/key instead of host/bucket/key */
+    const char *sse;              /* NULL, "AES256" or "aws:kms" on every put */
+    const char *kms_key_id;       /* with aws:kms, or NULL for the bucket's default */
+    unsigned timeout_ms;          /* one request, connect included; 0 = 60000 */
+    unsigned connect_timeout_ms;  /* 0 = 5000 */
+    unsigned retry_for_ms;        /* keep retrying 5xx, throttling, dropped and refused
+                                     connections with exponential backoff for this
+                                     long; 0 = 60000 */
+    uint64_t multipart_min_bytes; /* objects this large go multipart; 0 = 16 MiB */
+    uint64_t part_bytes;          /* part size, at least 5 MiB; 0 = 8 MiB */
+    unsigned list_page_keys;      /* max-keys of one ListObjectsV2 page; 0 = 1000 */
+    /* the clock (SigV4 dates, the retry budget) and the backoff sleep: the
+     * library reads no clock by itself */
+    int64_t (*now_ms)(void *ctx);
+    void (*sleep_ms)(void *ctx, unsigned ms);
+    void *clock_ctx;
+};
+
+/**
+ * ot_store_s3_open() - a backend on an S3-compatible store (S3, Swift s3api,
+ * Ceph RGW): SigV4 signed by opentrail, ListObjectsV2, multipart for large
+ * objects, retries with backoff. The strings in @o are copied. Safe to use
+ * from several threads at once. Release with ot_store_close().
+ */
+OT_API ot_status ot_store_s3_open(const struct ot_s3_opts *o, struct ot_backend *out,
+                                  struct ot_error *err);
+
+/* Credentials found in an AWS shared credentials file (owned strings). */
+struct ot_s3_creds {
+    char *access_key, *secret_key, *session_token;
+};
+/**
+ * ot_s3_creds_parse() - the [@profile] section of an AWS shared credentials
+ * (or config) file: aws_access_key_id, aws_secret_access_key and
+ * aws_session_token. OT_E_USAGE when the profile or its keys are missing.
+ * Free with ot_s3_creds_cleanup().
+ */
+OT_API ot_status ot_s3_creds_parse(struct ot_sv text, const char *profile, struct ot_s3_creds *out,
+                                   struct ot_error *err);
+OT_API void ot_s3_creds_cleanup(struct ot_s3_creds *c);
+
 /* Where a trail's files go: the parts of the CloudTrail key layout (spec 2.1). */
 struct ot_trail_loc {
     const char *bucket;

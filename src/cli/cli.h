@@ -116,4 +116,51 @@ int cli_read_all(struct cli_reader *cr, char **args, int nargs);
 /* Print the skipped-files note (unless quiet). */
 void cli_report_notes(const struct cli_reader *cr);
 
+/* --s3-* options of ingest and validate (cli/s3.c, docs/s3.md) */
+struct cli_s3 {
+    const char *endpoint, *region, *profile, *sse, *kms_key_id;
+    bool virtual_host;
+    unsigned timeout_ms, retry_for_ms;
+};
+enum {
+    CLI_OPT_S3_ENDPOINT = 1100,
+    CLI_OPT_S3_REGION,
+    CLI_OPT_S3_PROFILE,
+    CLI_OPT_S3_SSE,
+    CLI_OPT_S3_KMS,
+    CLI_OPT_S3_VHOST,
+    CLI_OPT_S3_TIMEOUT,
+    CLI_OPT_S3_RETRY_FOR,
+};
+#define CLI_S3_LONGOPTS                                                \
+    { "s3-endpoint", required_argument, NULL, CLI_OPT_S3_ENDPOINT },   \
+        { "s3-region", required_argument, NULL, CLI_OPT_S3_REGION },   \
+        { "s3-profile", required_argument, NULL, CLI_OPT_S3_PROFILE }, \
+        { "s3-sse", required_argument, NULL, CLI_OPT_S3_SSE },         \
+        { "s3-kms-key-id", required_argument, NULL, CLI_OPT_S3_KMS },  \
+        { "s3-virtual-host", no_argument, NULL, CLI_OPT_S3_VHOST },    \
+        { "s3-timeout", required_argument, NULL, CLI_OPT_S3_TIMEOUT }, \
+    {                                                                  \
+        "s3-retry-for", required_argument, NULL, CLI_OPT_S3_RETRY_FOR  \
+    }
+#define CLI_S3_HELP                                                                           \
+    "      --s3-endpoint URL   use the S3-compatible store at URL (http[s]://HOST[:PORT])\n"  \
+    "                          instead of DATA_DIR/buckets; credentials from\n"               \
+    "                          AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN]\n" \
+    "                          or the shared credentials file (docs/s3.md)\n"                 \
+    "      --s3-region R       SigV4 region (default AWS_REGION, AWS_DEFAULT_REGION or\n"     \
+    "                          us-east-1)\n"                                                  \
+    "      --s3-profile P      profile in ~/.aws/credentials (default AWS_PROFILE or\n"       \
+    "                          default)\n"                                                    \
+    "      --s3-sse S          server-side encryption of new objects: AES256 or aws:kms\n"    \
+    "      --s3-kms-key-id K   the KMS key with --s3-sse aws:kms\n"                           \
+    "      --s3-virtual-host   BUCKET.HOST/KEY addressing (default: HOST/BUCKET/KEY)\n"       \
+    "      --s3-timeout SECS   one request (default 60)\n"                                    \
+    "      --s3-retry-for SECS keep retrying 5xx, throttling and dropped connections\n"       \
+    "                          with backoff this long (default 60)\n"
+/* Handle one --s3-* option: true when @opt was one (then *rc is CLI_OK or CLI_USAGE). */
+bool cli_s3_opt(const char *cmd, int opt, const char *arg, struct cli_s3 *o, int *rc);
+/* Open the S3 backend @o describes; prints the error and returns its exit status. */
+int cli_s3_open(const struct cli_s3 *o, struct ot_backend *b);
+
 #endif

@@ -17,7 +17,8 @@ static const char help[] =
     "usage: opentrail ingest --trail NAME --bucket B [OPTIONS] INPUT...\n"
     "\n"
     "Write the CloudTrail records of INPUT (files, AWS log trees, - for stdin; any\n"
-    "shape opentrail cat reads) into trail NAME in DATA_DIR/buckets/B, exactly as\n"
+    "shape opentrail cat reads) into trail NAME in DATA_DIR/buckets/B (or bucket B\n"
+    "of the S3-compatible store at --s3-endpoint), exactly as\n"
     "CloudTrail delivers to S3: gzip log files under AWSLogs/ACCOUNT/CloudTrail/\n"
     "REGION/YYYY/MM/DD/, one per account, region and delivery window, and one\n"
     "signed digest per account, region and hour under CloudTrail-Digest/, empty\n"
@@ -37,7 +38,7 @@ static const char help[] =
     "      --restart           logging was off: begin a new chain (a starting digest)\n"
     "                          instead of linking to the trail's last digest\n"
     "      --max-log-bytes N   uncompressed cap of one log file (default 64M)\n"
-    "      --max-total-bytes N records held for one run (default 4G)\n" CLI_READ_HELP
+    "      --max-total-bytes N records held for one run (default 4G)\n" CLI_S3_HELP CLI_READ_HELP
     "  -h, --help              this help\n"
     "\n"
     "With no key in DATA_DIR/keys, a first key is generated (valid from the first\n"
@@ -149,11 +150,13 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
         { "max-log-bytes", required_argument, NULL, O_MAXLOG },
         { "max-total-bytes", required_argument, NULL, O_MAXTOTAL },
         CLI_READ_LONGOPTS,
+        CLI_S3_LONGOPTS,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct ot_trail_opts to = { .home_region = "us-east-1" };
     struct cli_reader cr = { 0 };
+    struct cli_s3 s3 = { 0 };
     struct ingest in = { .json = OT_BUF_INIT(OT_RECORD_MAX_BYTES * 4), .min_event = INT64_MAX };
     int opt, rc = CLI_OK;
     optind = 1;
@@ -201,7 +204,8 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
             (void)fputs(help, stdout);
             return CLI_OK;
         default:
-            if (cli_read_opt("ingest", opt, optarg, &cr.opts, &rc)) {
+            if (cli_s3_opt("ingest", opt, optarg, &s3, &rc) ||
+                cli_read_opt("ingest", opt, optarg, &cr.opts, &rc)) {
                 if (rc != CLI_OK) {
                     return rc;
                 }
@@ -235,7 +239,16 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
     struct ot_backend b = { 0 };
     struct ot_error err;
     ot_error_clear(&err);
-    ot_status st = ot_store_local_open_batch(root, &b, &err);
+    ot_status st = OT_OK;
+    if (s3.endpoint != NULL) {
+        rc = cli_s3_open(&s3, &b);
+        if (rc != CLI_OK) {
+            goto out;
+        }
+        (void)snprintf(root, sizeof(root), "%s", s3.endpoint); /* for the summary line */
+    } else {
+        st = ot_store_local_open_batch(root, &b, &err);
+    }
     if (st == OT_OK) {
         st = ot_trail_writer_new(&b, &to, &in.w, &err);
     }

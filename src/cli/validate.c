@@ -19,7 +19,10 @@ static const char help[] =
     "Validate a trail's log files and signed digest chain as `aws cloudtrail\n"
     "validate-logs` does (same traversal, same lines, same summary), on a local\n"
     "tree: ROOT/<bucket>/<key> with digest signatures in <key>.meta.json, the\n"
-    "layout opentrail ingest writes. Then opentrail checks what the AWS CLI does\n"
+    "layout opentrail ingest writes, or straight from the bucket of an\n"
+    "S3-compatible store (--s3-endpoint: ListObjectsV2 and GetObject, with the\n"
+    "signatures in each digest's x-amz-meta-signature). Then opentrail checks what the AWS CLI "
+    "does\n"
     "not, and marks those findings \"[opentrail]\": previousDigestHashValue and\n"
     "previousDigestSignature against the older digest, log files in the bucket\n"
     "that no digest lists (inserted), and a chain that ends an hour or more before\n"
@@ -35,7 +38,7 @@ static const char help[] =
     "      --account-id A      account in the keys (default: the ARN's)\n"
     "      --org-id O          organization trail: o-xxxxxxxxxx in the keys\n"
     "      --source-region R   region whose digests to validate (default: the ARN's)\n"
-    "      --root DIR          the tree (default: DATA_DIR/buckets)\n"
+    "      --root DIR          the tree (default: DATA_DIR/buckets)\n" CLI_S3_HELP
     "      --keys FILE         public keys: ListPublicKeys JSON (opentrail keys export,\n"
     "                          or aws cloudtrail list-public-keys); default: DATA_DIR/keys\n"
     "  -v, --verbose           print the valid files too, as the AWS CLI's --verbose\n"
@@ -269,9 +272,11 @@ int cli_validate(int argc, char **argv, const struct cli_global *g)
         { "aws-only", no_argument, NULL, O_AWS_ONLY },
         { "verbose", no_argument, NULL, 'v' },
         { "jobs", required_argument, NULL, 'j' },
+        CLI_S3_LONGOPTS,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    struct cli_s3 s3 = { 0 };
     struct ot_validate_opts o = { .extra_checks = true };
     const char *start = NULL, *end = NULL, *root = NULL, *keys_file = NULL;
     bool json = false, verbose = false;
@@ -330,6 +335,12 @@ int cli_validate(int argc, char **argv, const struct cli_global *g)
             (void)fputs(help, stdout);
             return CLI_OK;
         default:
+            if (cli_s3_opt("validate", opt, optarg, &s3, &rc)) {
+                if (rc != CLI_OK) {
+                    return rc;
+                }
+                break;
+            }
             return cli_usage_error("validate", "unknown option");
         }
     }
@@ -366,7 +377,10 @@ int cli_validate(int argc, char **argv, const struct cli_global *g)
     char bdir[4200];
     struct stat sb;
     (void)snprintf(bdir, sizeof(bdir), "%s/%s", root, o.bucket);
-    if (stat(bdir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+    if (s3.endpoint != NULL && root != rootbuf) {
+        return cli_usage_error("validate", "--root and --s3-endpoint exclude each other");
+    }
+    if (s3.endpoint == NULL && (stat(bdir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
         /* the AWS CLI stops on NoSuchBucket too: an empty verdict would mislead */
         (void)fprintf(
             stderr, "opentrail: %s: no such bucket folder (check --root and --s3-bucket)\n", bdir);
@@ -381,7 +395,15 @@ int cli_validate(int argc, char **argv, const struct cli_global *g)
     struct ot_error err;
     struct ot_validate_result res = { 0 };
     ot_error_clear(&err);
-    ot_status st = ot_store_local_open(root, &b, &err);
+    ot_status st = OT_OK;
+    if (s3.endpoint != NULL) {
+        rc = cli_s3_open(&s3, &b);
+        if (rc != CLI_OK) {
+            goto out;
+        }
+    } else {
+        st = ot_store_local_open(root, &b, &err);
+    }
     if (st == OT_OK) {
         st = ot_validate(&b, &ring, &o, &res, &err);
     }
