@@ -9,11 +9,13 @@
 
 #include "opentrail/account.h"
 #include "opentrail/advise.h"
+#include "opentrail/config.h"
 #include "opentrail/core.h"
 #include "opentrail/limits.h"
 #include "opentrail/prove.h"
 #include "opentrail/record.h"
 #include "opentrail/scan.h"
+#include "opentrail/select.h"
 #include "opentrail/status.h"
 #include "opentrail/store.h"
 #include "opentrail/watch.h"
