@@ -28,6 +28,7 @@ extern "C" {
 #define OT_CONFIG_MAX_BYTES (4u * 1024u * 1024u)
 #define OT_CONFIG_MAX_NODES (256u * 1024u)
 #define OT_CONFIG_MAX_DEPTH 12u
+#define OT_CONFIG_MAX_ITEMS 1000u /* entries of one list: trails, keys, filters, alarms */
 
 /* A list of owned strings. */
 struct ot_conf_strs {

@@ -30,6 +30,7 @@ extern "C" {
 #define OT_SELECT_MAX_VALUE_CHARS   2048u /* one condition value */
 #define OT_SELECT_MAX_ADV_SELECTORS 500u  /* bounded by the value cap: each needs one */
 #define OT_SELECT_MAX_FILE_BYTES    (1024u * 1024u)
+#define OT_SELECT_MAX_FIELDS        20u /* field selectors in one selector (11 fields exist) */
 
 enum ot_select_kind {
     OT_SELECT_DEFAULT = 0, /* none given: all management events */

@@ -254,6 +254,23 @@ static void test_doc_in_step(void **state)
     ot_buf_cleanup(&b);
 }
 
+/* A list longer than OT_CONFIG_MAX_ITEMS is refused before any work per entry. */
+static void test_item_cap(void **state)
+{
+    (void)state;
+    struct ot_buf b = OT_BUF_INIT(1u << 20);
+    struct ot_config *c = NULL;
+    struct ot_error err = { 0 };
+    assert_int_equal(ot_buf_append_cstr(&b, "Trails:\n"), OT_OK);
+    for (unsigned i = 0; i <= OT_CONFIG_MAX_ITEMS; i++) {
+        assert_int_equal(ot_buf_printf(&b, "  - {Name: t%u, S3BucketName: b12}\n", i + 100), OT_OK);
+    }
+    assert_int_equal(ot_config_parse(ot_buf_sv(&b), "x", &c, &err), OT_E_LIMIT);
+    assert_non_null(strstr(err.what, "more than 1000 entries"));
+    assert_int_equal(err.line, 2); /* the list starts on line 2 */
+    ot_buf_cleanup(&b);
+}
+
 static void test_alloc_failures(void **state)
 {
     (void)state;
@@ -285,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_secret_not_in_errors),
         cmocka_unit_test(test_default_config),
         cmocka_unit_test(test_doc_in_step),
+        cmocka_unit_test(test_item_cap),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

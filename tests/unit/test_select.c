@@ -364,6 +364,11 @@ static void test_validation(void **state)
         { "AdvancedEventSelectors:\n  - FieldSelectors:\n      - {Field: eventName}\n", OT_E_USAGE,
           3, "no condition" },
         { "Trails: []\n", OT_E_USAGE, 1, "unknown key \"Trails\"" },
+        /* libfyaml's event parser lets a key repeat: refused here (found by fuzz_selectors) */
+        { "AdvancedEventSelectors:\n  - Name: a\n    Name: b\n", OT_E_USAGE, 3,
+          "key \"Name\" appears twice" },
+        { "EventSelectors:\n  - DataResources: []\n    DataResources: []\n", OT_E_USAGE, 3,
+          "key \"DataResources\" appears twice" },
         { "EventSelectors: [\n", OT_E_PARSE, 2, "invalid YAML" },
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -416,6 +421,15 @@ static void test_limits(void **state)
     assert_int_equal(ot_buf_append_cstr(&b, "          - one-more\n"), OT_OK);
     assert_int_equal(ot_selectors_parse(ot_buf_sv(&b), "x", &s, &err), OT_E_LIMIT);
     assert_non_null(strstr(err.what, "500"));
+    /* more field selectors than fields exist (OT_SELECT_MAX_FIELDS) */
+    ot_buf_reset(&b);
+    assert_int_equal(ot_buf_append_cstr(&b, "AdvancedEventSelectors:\n  - FieldSelectors:\n"),
+                     OT_OK);
+    for (unsigned i = 0; i <= OT_SELECT_MAX_FIELDS; i++) {
+        assert_int_equal(ot_buf_printf(&b, "      - {Field: f%u, Equals: [x]}\n", i), OT_OK);
+    }
+    assert_int_equal(ot_selectors_parse(ot_buf_sv(&b), "x", &s, &err), OT_E_LIMIT);
+    assert_non_null(strstr(err.what, "more than 20 field selectors"));
     ot_buf_cleanup(&b);
 }
 

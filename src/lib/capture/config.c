@@ -195,6 +195,10 @@ static ot_status set_strs(struct cfg_walk *w, const struct ot_conf_key *k, void 
     if (y->type != OT_Y_SEQ) {
         return ot_conf_fail(w, node, OT_E_USAGE, "write a list: [a, b]", "%s must be a list", ctx);
     }
+    if (y->count > OT_CONFIG_MAX_ITEMS) {
+        return ot_conf_fail(w, node, OT_E_LIMIT, "use fewer entries", "%s has more than %u entries",
+                            ctx, OT_CONFIG_MAX_ITEMS);
+    }
     l->v = ot_calloc(y->count ? y->count : 1, sizeof(char *));
     if (l->v == NULL) {
         return ot_conf_fail(w, node, OT_E_NOMEM, NULL, "out of memory reading the config");
@@ -255,6 +259,10 @@ static ot_status set_array(struct cfg_walk *w, const struct ot_conf_key *k, void
     if (y->type != OT_Y_SEQ) {
         return ot_conf_fail(w, node, OT_E_USAGE, "write a list of mappings: - Name: ...",
                             "%s must be a list", ctx);
+    }
+    if (y->count > OT_CONFIG_MAX_ITEMS) {
+        return ot_conf_fail(w, node, OT_E_LIMIT, "split the daemon's work over several configs",
+                            "%s has more than %u entries", ctx, OT_CONFIG_MAX_ITEMS);
     }
     *arr = ot_calloc(y->count ? y->count : 1, k->elem_size);
     if (*arr == NULL) {

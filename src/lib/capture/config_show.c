@@ -238,7 +238,9 @@ ot_status ot_config_doc(struct ot_buf *out)
              "Secrets are never printed: `opentrail config show` writes `<redacted>`.\n\n"
              "Sizes take K, M and G suffixes (powers of 1024). Account ids are 12 digits:\n"
              "quote them (`Account: \"012345678901\"`) so YAML keeps the leading zero.\n"
-             "Selectors are described in docs/selectors.md.\n");
+             "Selectors are described in docs/selectors.md. A list (trails, keys, metric\n"
+             "filters, alarms, notifiers, alarm actions) holds at most 1000 entries; the file is\n"
+             "at most 4 MB.\n");
     return st == OT_OK ? doc_table(out, "Top level", ot_conf_root_keys) : st;
 }
 

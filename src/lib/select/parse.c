@@ -83,6 +83,30 @@ static bool is_type(const struct walk *w, uint32_t i, uint8_t type)
     return i != 0 && w->t->v[i].type == type;
 }
 
+/*
+ * libfyaml's event parser does not refuse a key given twice; a selector map
+ * holds at most 7 keys, so the first 64 are compared pairwise (bounded work)
+ * and a longer map is refused outright.
+ */
+static ot_status check_keys(struct walk *w, uint32_t m, const char *ctx)
+{
+    uint32_t seen[64], n = 0;
+    for (uint32_t k = w->t->v[m].first; k != 0; k = w->t->v[w->t->v[k].next].next) {
+        if (n == 64) {
+            return fail(w, k, OT_E_USAGE, "remove the extra keys", "%s has too many keys", ctx);
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            if (w->t->v[k].type == OT_Y_SCALAR && w->t->v[seen[i]].type == OT_Y_SCALAR &&
+                strcmp(ot_ytext(w->t, seen[i]), ot_ytext(w->t, k)) == 0) {
+                return fail(w, k, OT_E_USAGE, "keep one of them", "%s: key \"%.60s\" appears twice",
+                            ctx, ot_ytext(w->t, k));
+            }
+        }
+        seen[n++] = k;
+    }
+    return OT_OK;
+}
+
 static void list_free(struct sel_list *l)
 {
     for (uint32_t i = 0; i < l->n; i++) {
@@ -243,8 +267,8 @@ static ot_status check_data_value(struct walk *w, uint32_t node, enum sel_rtype 
     }
     if (!ok) {
         static const char *const fix[3] = {
-            "write arn:aws:s3 (all), arn:aws:s3:::BUCKET/ (the slash is required) or "
-            "arn:aws:s3:::BUCKET/PREFIX",
+            ("write arn:aws:s3 (all), arn:aws:s3:::BUCKET/ (the slash is required) or "
+             "arn:aws:s3:::BUCKET/PREFIX"),
             "write arn:aws:lambda (all) or arn:aws:lambda:REGION:ACCOUNT:function:NAME",
             "write arn:aws:dynamodb (all) or arn:aws:dynamodb:REGION:ACCOUNT:table/NAME",
         };
@@ -257,6 +281,10 @@ static ot_status check_data_value(struct walk *w, uint32_t node, enum sel_rtype 
 static ot_status basic_resource(struct walk *w, uint32_t m, const char *ctx, struct sel_resource *r)
 {
     uint32_t type = 0, values = 0;
+    ot_status st0 = check_keys(w, m, ctx);
+    if (st0 != OT_OK) {
+        return st0;
+    }
     for (uint32_t k = w->t->v[m].first; k != 0; k = w->t->v[w->t->v[k].next].next) {
         uint32_t v = w->t->v[k].next;
         if (strcmp(text(w, k), "Type") == 0) {
@@ -315,7 +343,7 @@ static ot_status basic_one(struct walk *w, uint32_t m, unsigned idx, struct sel_
         return fail(w, m, OT_E_USAGE, "write each selector as a mapping of ReadWriteType, ...",
                     "%s must be a mapping", ctx);
     }
-    ot_status st = OT_OK;
+    ot_status st = check_keys(w, m, ctx);
     for (uint32_t k = w->t->v[m].first; k != 0 && st == OT_OK; k = w->t->v[w->t->v[k].next].next) {
         uint32_t v = w->t->v[k].next;
         const char *key = text(w, k);
@@ -421,6 +449,10 @@ static ot_status adv_field(struct walk *w, uint32_t m, const char *ctx, struct s
     if (!is_type(w, m, OT_Y_MAP)) {
         return fail(w, m, OT_E_USAGE, "write {Field: eventCategory, Equals: [Management]}",
                     "%s: each field selector must be a mapping", ctx);
+    }
+    ot_status st0 = check_keys(w, m, ctx);
+    if (st0 != OT_OK) {
+        return st0;
     }
     for (uint32_t k = w->t->v[m].first; k != 0; k = w->t->v[w->t->v[k].next].next) {
         uint32_t v = w->t->v[k].next;
@@ -614,6 +646,10 @@ static ot_status adv_one(struct walk *w, uint32_t m, unsigned idx, struct sel_ad
         return fail(w, m, OT_E_USAGE, "write {Name: ..., FieldSelectors: [...]}",
                     "%s must be a mapping", ctx);
     }
+    st = check_keys(w, m, ctx);
+    if (st != OT_OK) {
+        return st;
+    }
     for (uint32_t k = w->t->v[m].first; k != 0; k = w->t->v[w->t->v[k].next].next) {
         uint32_t v = w->t->v[k].next;
         if (strcmp(text(w, k), "Name") == 0) {
@@ -639,6 +675,11 @@ static ot_status adv_one(struct walk *w, uint32_t m, unsigned idx, struct sel_ad
         return fail(w, fs ? fs : m, OT_E_USAGE,
                     "add FieldSelectors: [{Field: eventCategory, Equals: [Management]}]",
                     "%s: FieldSelectors must be a non-empty list", ctx);
+    }
+    if (w->t->v[fs].count > OT_SELECT_MAX_FIELDS) {
+        /* each field at most once, and trails know 11 fields */
+        return fail(w, fs, OT_E_LIMIT, "keep one field selector per field",
+                    "%s: more than %u field selectors", ctx, OT_SELECT_MAX_FIELDS);
     }
     a->f = ot_calloc(w->t->v[fs].count, sizeof(*a->f));
     fnode = ot_calloc(w->t->v[fs].count, sizeof(*fnode));
@@ -756,6 +797,10 @@ ot_status ot_selectors_parse(struct ot_sv text_in, const char *name, struct ot_s
     struct walk w = { .t = &t, .err = err };
     if (t.v[1].type != OT_Y_MAP) {
         st = fail(&w, 1, OT_E_USAGE, lim.empty_fix, "selectors must be a mapping");
+        goto out;
+    }
+    st = check_keys(&w, 1, "selectors");
+    if (st != OT_OK) {
         goto out;
     }
     for (uint32_t k = t.v[1].first; k != 0; k = t.v[t.v[k].next].next) {
