@@ -151,7 +151,11 @@ struct ot_config {
  */
 OT_API ot_status ot_config_parse(struct ot_sv yaml, const char *path, struct ot_config **out,
                                  struct ot_error *err);
-/* Read @path (at most OT_CONFIG_MAX_BYTES) and parse it; OT_E_IO if it cannot be read. */
+/*
+ * Read @path (at most OT_CONFIG_MAX_BYTES) and parse it; OT_E_IO if it cannot
+ * be read. A config holding secrets (Keys, notifier Urls) that group or others
+ * may read is refused (OT_E_USAGE), as ssh refuses such a private key.
+ */
 OT_API ot_status ot_config_load(const char *path, struct ot_config **out, struct ot_error *err);
 /* Frees @c, wiping secrets first. NULL is fine. */
 OT_API void ot_config_free(struct ot_config *c);

@@ -53,5 +53,16 @@ expect_rc "serve --help" 0 "$OT" serve --help
 expect_rc "config with no subcommand" 2 "$OT" config
 # the example in docs/config.md is a valid config
 sed -n '/^## Example/,/^```$/p' "$(dirname "$0")/../../docs/config.md" | sed '1,3d;$d' >"$T/example.yaml"
+chmod 600 "$T/example.yaml" # it holds a secret
 expect_rc "docs/config.md example checks clean" 0 "$OT" serve --check-config --config "$T/example.yaml"
 expect_grep "example summary" "OK: 1 trail, 1 key, 1 metric filter, 1 alarm" "$T/out"
+# a config holding secrets that others can read is refused, as ssh refuses such a key
+chmod 644 "$T/example.yaml"
+expect_rc "secrets in a world-readable config" 2 "$OT" serve --check-config --config "$T/example.yaml"
+expect_grep "says why and how to fix" "example.yaml: the config holds secrets and is readable by others \(mode 644\) \(chmod 600" "$T/err"
+chmod 644 "$D/opentrail.yaml"
+expect_rc "the default config made readable is refused too" 2 "$OT" --data-dir "$D" config show
+# no secrets: any mode is fine
+printf 'Trails:\n  - {Name: main, S3BucketName: b12}\n' >"$T/nosecret.yaml"
+chmod 644 "$T/nosecret.yaml"
+expect_rc "a config without secrets may be readable" 0 "$OT" serve --check-config --config "$T/nosecret.yaml"

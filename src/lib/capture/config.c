@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture/config_int.h"
@@ -577,6 +578,15 @@ out:
     return st;
 }
 
+static bool has_secrets(const struct ot_config *c)
+{
+    bool any = c->nkeys > 0;
+    for (uint32_t i = 0; i < c->nnotifiers && !any; i++) {
+        any = c->notifiers[i].url != NULL;
+    }
+    return any;
+}
+
 ot_status ot_config_load(const char *path, struct ot_config **out, struct ot_error *err)
 {
     struct ot_buf b = OT_BUF_INIT(OT_CONFIG_MAX_BYTES + 1);
@@ -592,7 +602,11 @@ ot_status ot_config_load(const char *path, struct ot_config **out, struct ot_err
         ot_error_at(err, "%s", path);
         return OT_E_IO;
     }
-    for (;;) {
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        st = ot_fail(err, OT_E_IO, "check the file", "cannot stat the config: %s", strerror(errno));
+    }
+    for (; st == OT_OK;) {
         char chunk[65536];
         ssize_t n = read(fd, chunk, sizeof(chunk));
         if (n < 0 && errno == EINTR) {
@@ -618,7 +632,20 @@ ot_status ot_config_load(const char *path, struct ot_config **out, struct ot_err
         st = ot_fail(err, OT_E_IO, "check the file", "cannot close the config");
     }
     if (st == OT_OK) {
-        st = ot_config_parse(ot_buf_sv(&b), path, out, err);
+        struct ot_config *c = NULL;
+        st = ot_config_parse(ot_buf_sv(&b), path, &c, err);
+        if (st == OT_OK && (sb.st_mode & 077) != 0 && has_secrets(c)) {
+            /* as ssh refuses a private key others can read */
+            st = ot_fail(err, OT_E_USAGE, "chmod 600 the file (it holds access keys)",
+                         "the config holds secrets and is readable by others (mode %03o)",
+                         (unsigned)(sb.st_mode & 0777));
+            ot_error_at(err, "%s", path);
+            ot_config_free(c);
+            c = NULL;
+        }
+        if (st == OT_OK) {
+            *out = c;
+        }
     } else {
         ot_error_at(err, "%s", path);
     }
