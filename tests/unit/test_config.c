@@ -162,14 +162,23 @@ static void test_errors(void **state)
           "add metricTransformations" },
         { "MetricFilters:\n  - filterName: x\n    filterPattern: '{ $.a = '\n"
           "    metricTransformations: [{metricName: m, metricNamespace: n, metricValue: '1'}]\n",
-          2, 5, "MetricFilters[0]:", "" },
+          /* the pattern's own column 9 (its end), moved onto the file: the quote is at column
+           * 20, so the pattern starts at 21 and column 9 of it is column 29 */
+          3, 29, "MetricFilters[0]: invalid filter pattern", "" },
         { "Alarms:\n  - {AlarmName: a, MetricName: m, Namespace: n, Threshold: 1, "
           "ComparisonOperator: Bigger}\n",
           /* 5 + 14 + 15 + 14 + 14 + "ComparisonOperator: " (20) = 82 characters before it */
           2, 83, "not a valid ComparisonOperator", "GreaterThanThreshold" },
         { "Alarms:\n  - {AlarmName: a, MetricName: m, Namespace: n, Threshold: 1, "
           "ComparisonOperator: LessThanThreshold, EvaluationPeriods: 2, DatapointsToAlarm: 3}\n",
-          2, 5, "Alarms[0]:", "" },
+          /* named first: DatapointsToAlarm, whose value follows 62 + 39 + 22 + 19 = 142 characters
+           */
+          2, 143, "Alarms[0]: DatapointsToAlarm", "" },
+        /* ot_alarm_check names Period: the error points at its value, after
+         * 5 + 14 + 15 + 14 + 14 + 39 + "Period: " (8) = 109 characters */
+        { "Alarms:\n  - {AlarmName: a, MetricName: m, Namespace: n, Threshold: 1, "
+          "ComparisonOperator: LessThanThreshold, Period: 45}\n",
+          2, 110, "Alarms[0]: Period 45 is not valid", "multiple of 60" },
         { "Listener: [1]\n", 1, 11, "must be a mapping", "mapping" },
         { "Listener:\n  Port: 1\n  Port: 2\n", 0, 0, "", "" }, /* libfyaml: duplicate key */
         /* libfyaml marks an alias at its name, just after the '*' at column 9 */

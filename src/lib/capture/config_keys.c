@@ -8,6 +8,7 @@
  * show` and docs/config.md (ot_config_doc) all walk it. Defaults follow
  * CloudTrail's CreateTrail and CloudWatch's PutMetricAlarm where they exist.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -387,6 +388,38 @@ static const struct ot_conf_key transformation_keys[] = {
     { .name = NULL },
 };
 
+/* The value node of the key in map @m (or in a map in a list under it) that
+ * @what names first; @m itself when it names none. Errors from ot_alarm_check
+ * and ot_metric_filter_new name the field: point at it. */
+static uint32_t locate(const struct ot_ytree *t, uint32_t m, const char *what, size_t *best_off)
+{
+    uint32_t best = 0;
+    for (uint32_t k = t->v[m].first; t->v[m].type == OT_Y_MAP && k != 0;
+         k = t->v[t->v[k].next].next) {
+        uint32_t v = t->v[k].next;
+        const char *name = t->v[k].type == OT_Y_SCALAR ? ot_ytext(t, k) : "";
+        const char *hit = name[0] != '\0' ? strstr(what, name) : NULL;
+        size_t n = strlen(name);
+        if (hit != NULL && !(hit[n] >= 'a' && hit[n] <= 'z') && !(hit[n] >= 'A' && hit[n] <= 'Z') &&
+            (size_t)(hit - what) < *best_off) {
+            *best_off = (size_t)(hit - what);
+            best = v;
+        }
+        if (t->v[v].type == OT_Y_SEQ && t->v[v].first != 0) {
+            uint32_t in = locate(t, t->v[v].first, what, best_off);
+            best = in != 0 ? in : best;
+        }
+    }
+    return best;
+}
+
+static uint32_t field_node(const struct ot_ytree *t, uint32_t m, const char *what)
+{
+    size_t off = SIZE_MAX;
+    uint32_t n = locate(t, m, what, &off);
+    return n != 0 ? n : m;
+}
+
 static ot_status filter_check(struct cfg_walk *w, void *obj, uint32_t node, const char *ctx)
 {
     struct ot_conf_metric_filter *f = obj;
@@ -422,7 +455,22 @@ static ot_status filter_check(struct cfg_walk *w, void *obj, uint32_t node, cons
     def.unit = m->unit;
     ot_status st = ot_metric_filter_new(&def, &f->compiled, &e);
     if (st != OT_OK) {
-        return ot_conf_fail(w, node, st, e.fix[0] ? e.fix : "see docs/filter-patterns.md", "%s: %s",
+        uint32_t at = field_node(w->t, node, e.what);
+        if (at == node && strstr(e.what, "pattern") != NULL) {
+            /* a pattern error: its column inside the pattern, moved onto the file */
+            size_t off = SIZE_MAX;
+            at = locate(w->t, node, "filterPattern", &off);
+            at = at != 0 ? at : node;
+            if (at != node && e.col > 0) {
+                (void)ot_conf_fail(w, at, st, e.fix[0] ? e.fix : "see docs/filter-patterns.md",
+                                   "%s: %s", ctx, e.what);
+                if (w->err != NULL) {
+                    w->err->col += e.col - 1;
+                }
+                return st;
+            }
+        }
+        return ot_conf_fail(w, at, st, e.fix[0] ? e.fix : "see docs/filter-patterns.md", "%s: %s",
                             ctx, e.what);
     }
     return OT_OK;
@@ -484,8 +532,8 @@ static ot_status alarm_check(struct cfg_walk *w, void *obj, uint32_t node, const
     };
     ot_status st = ot_alarm_check(&a->def, &e);
     if (st != OT_OK) {
-        return ot_conf_fail(w, node, st, e.fix[0] ? e.fix : "see docs/alarms.md", "%s: %s", ctx,
-                            e.what);
+        return ot_conf_fail(w, field_node(w->t, node, e.what), st,
+                            e.fix[0] ? e.fix : "see docs/alarms.md", "%s: %s", ctx, e.what);
     }
     return OT_OK;
 }
