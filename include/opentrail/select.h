@@ -61,7 +61,9 @@ OT_API ot_status ot_selectors_parse(struct ot_sv text, const char *name, struct 
                                     struct ot_error *err);
 /* CloudTrail's default (all management events, read and write). OT_E_NOMEM. */
 OT_API ot_status ot_selectors_default(struct ot_selectors **out);
+/* Frees @s and every string it holds; NULL is fine. */
 OT_API void ot_selectors_free(struct ot_selectors *s);
+/* Basic, advanced, or the default trail's (none given). */
 OT_API enum ot_select_kind ot_selectors_kind(const struct ot_selectors *s);
 
 /**
