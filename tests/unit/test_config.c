@@ -183,6 +183,8 @@ static void test_errors(void **state)
         { "Listener:\n  Port: 1\n  Port: 2\n", 0, 0, "", "" }, /* libfyaml: duplicate key */
         /* libfyaml marks an alias at its name, just after the '*' at column 9 */
         { "Trails: &a []\nAlarms: *a\n", 2, 10, "aliases are not supported in configs", "alias" },
+        /* libfyaml 0.7.12 crashed formatting its error on such input (fuzz_config) */
+        { "Trails: []\x1d\n", 1, 11, "control character 0x1d", "remove the control" },
         { "", 0, 0, "empty", "config init" },
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {

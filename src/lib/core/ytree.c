@@ -254,7 +254,7 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 }
 
 /*
- * Scenario files are UTF-8 text without YAML directives. Checked before
+ * Files are UTF-8 text without YAML directives or control characters. Checked before
  * libfyaml sees them: libfyaml 0.7.12 loops forever on a '%' directive
  * followed by invalid UTF-8 (found by fuzz_scenario, kept in its corpus).
  */
@@ -267,6 +267,15 @@ static ot_status check_text(struct ot_sv yaml, const struct ot_ylimits *lim, str
         if (n == 0 || *p == '\0') {
             (void)ot_fail(err, OT_E_PARSE, "save the file as UTF-8 text",
                           "not UTF-8 text (byte 0x%02x)", *p);
+            break;
+        }
+        if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f) {
+            /* YAML 1.2 allows no other C0 control; libfyaml 0.7.12 crashes
+             * formatting its own error about some (found by fuzz_config) */
+            (void)ot_fail(err, OT_E_PARSE, "remove the control character",
+                          "control character 0x%02x (YAML allows tab, newline and carriage "
+                          "return only)",
+                          *p);
             break;
         }
         if (*p == '%' && col == 1) {
