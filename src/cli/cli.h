@@ -40,6 +40,9 @@ int cli_validate(int argc, char **argv, const struct cli_global *g);
 bool mkdir_data_dir(const char *dir);
 int cli_cost(int argc, char **argv, const struct cli_global *g);
 int cli_audit(int argc, char **argv, const struct cli_global *g);
+int cli_select(int argc, char **argv, const struct cli_global *g);
+int cli_config(int argc, char **argv, const struct cli_global *g);
+int cli_serve(int argc, char **argv, const struct cli_global *g);
 
 /* Map a library status onto an exit status. */
 int cli_exit_for(ot_status st);

@@ -33,6 +33,9 @@ static const struct cli_cmd commands[] = {
     { "cost", cli_cost, "what trails cost and could save: from a scenario or measured logs" },
     { "audit", cli_audit,
       "audit trail configuration (Terraform, CloudFormation) against best practice" },
+    { "select", cli_select, "print the records a trail's event selectors keep" },
+    { "config", cli_config, "opentrail.yaml: init, show (secrets redacted), check, doc" },
+    { "serve", cli_serve, "the daemon; --check-config checks opentrail.yaml" },
 };
 
 static void usage(FILE *f)

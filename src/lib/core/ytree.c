@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * account/yaml.c - YAML text into a small tree of nodes with positions.
+ * core/ytree.c - YAML text into a small tree of nodes with positions.
  *
- * Stage: account (scenario files). libfyaml parses; we keep only what a
- * schema walk needs: node kinds, scalar texts and the 1-based line and
- * column of each node. Input is untrusted: the size, node count and nesting
- * depth are capped (OT_SCENARIO_MAX_*); aliases, tags and several documents
- * are refused rather than half-understood.
+ * Stage: core (scenario files for account, opentrail.yaml for capture).
+ * libfyaml parses; we keep only what a schema walk needs: node kinds, scalar
+ * texts and the 1-based line and column of each node. Input is untrusted: the
+ * size, node count and nesting depth are capped by the caller's limits;
+ * aliases, tags and several documents are refused rather than half-understood.
  */
 #include <libfyaml.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "account/yaml.h"
-#include "opentrail/account.h"
+#include "core/ytree.h"
 
 #include "core/private.h"
 
@@ -36,12 +36,11 @@ static ot_status fail_at(struct ot_error *err, ot_status st, const struct fy_mar
     return st;
 }
 
-static ot_status new_node(struct ot_ytree *t, uint8_t type, const struct fy_mark *m, uint32_t *out,
-                          struct ot_error *err)
+static ot_status new_node(struct ot_ytree *t, const struct ot_ylimits *lim, uint8_t type,
+                          const struct fy_mark *m, uint32_t *out, struct ot_error *err)
 {
-    if (t->n + 1 >= OT_SCENARIO_MAX_NODES) {
-        return fail_at(err, OT_E_LIMIT, m, "a scenario is a few dozen keys: is this the file?",
-                       "too many YAML nodes");
+    if (t->n + 1 >= lim->max_nodes) {
+        return fail_at(err, OT_E_LIMIT, m, lim->size_fix, "too many YAML nodes");
     }
     if (t->n + 1 >= t->cap) {
         uint32_t cap = t->cap ? t->cap * 2 : 64;
@@ -118,8 +117,9 @@ static ot_status scalar_text(struct ot_sv yaml, struct fy_event *ev, struct ot_b
     return OT_OK;
 }
 
-static ot_status on_event(struct ot_sv yaml, struct ot_ytree *t, struct fy_event *ev,
-                          struct open *stack, unsigned *depth, unsigned *docs, struct ot_error *err)
+static ot_status on_event(struct ot_sv yaml, const struct ot_ylimits *lim, struct ot_ytree *t,
+                          struct fy_event *ev, struct open *stack, unsigned *depth, unsigned *docs,
+                          struct ot_error *err)
 {
     const struct fy_mark *m = fy_event_start_mark(ev);
     uint32_t i = 0;
@@ -128,17 +128,23 @@ static ot_status on_event(struct ot_sv yaml, struct ot_ytree *t, struct fy_event
     switch (ev->type) {
     case FYET_DOCUMENT_START:
         if (++*docs > 1) {
-            return fail_at(err, OT_E_PARSE, m, "keep one scenario per file",
+            return fail_at(err, OT_E_PARSE, m, "keep one document per file",
                            "a second YAML document");
         }
         return OT_OK;
     case FYET_ALIAS:
-        return fail_at(err, OT_E_PARSE, m, "write the value out instead of an alias",
-                       "YAML aliases are not supported in scenarios");
+        (void)fail_at(err, OT_E_PARSE, m, "write the value out instead of an alias",
+                      "YAML aliases are not supported");
+        if (err != NULL) {
+            (void)snprintf(err->what, sizeof(err->what), "YAML aliases are not supported in %ss",
+                           lim->kind);
+        }
+        return OT_E_PARSE;
     case FYET_SCALAR:
-        st = new_node(t, OT_Y_SCALAR, m, &i, err);
+        st = new_node(t, lim, OT_Y_SCALAR, m, &i, err);
         if (st == OT_OK) {
             t->v[i].off = t->text.len;
+            t->v[i].is_plain = fy_token_scalar_style(ev->scalar.value) == FYSS_PLAIN;
             st = scalar_text(yaml, ev, &t->text, err);
         }
         if (st == OT_OK) {
@@ -152,11 +158,11 @@ static ot_status on_event(struct ot_sv yaml, struct ot_ytree *t, struct fy_event
         return st;
     case FYET_MAPPING_START:
     case FYET_SEQUENCE_START:
-        if (*depth >= OT_SCENARIO_MAX_DEPTH) {
-            return fail_at(err, OT_E_LIMIT, m, "a scenario nests a few levels only",
+        if (*depth >= lim->max_depth || *depth >= OT_YAML_DEPTH_CAP) {
+            return fail_at(err, OT_E_LIMIT, m, "flatten the nesting: these files nest a few levels",
                            "YAML nested too deeply");
         }
-        st = new_node(t, ev->type == FYET_MAPPING_START ? OT_Y_MAP : OT_Y_SEQ, m, &i, err);
+        st = new_node(t, lim, ev->type == FYET_MAPPING_START ? OT_Y_MAP : OT_Y_SEQ, m, &i, err);
         if (st == OT_OK) {
             attach(t, stack, *depth, i);
             stack[*depth] = (struct open){ i, 0 };
@@ -248,24 +254,33 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 }
 
 /*
- * Scenario files are UTF-8 text without YAML directives. Checked before
+ * Files are UTF-8 text without YAML directives or control characters. Checked before
  * libfyaml sees them: libfyaml 0.7.12 loops forever on a '%' directive
  * followed by invalid UTF-8 (found by fuzz_scenario, kept in its corpus).
  */
-static ot_status check_text(struct ot_sv yaml, struct ot_error *err)
+static ot_status check_text(struct ot_sv yaml, const struct ot_ylimits *lim, struct ot_error *err)
 {
     const unsigned char *p = (const unsigned char *)yaml.p, *end = p + yaml.n;
     unsigned line = 1, col = 1;
     while (p < end) {
         size_t n = utf8_len(p, end);
         if (n == 0 || *p == '\0') {
-            (void)ot_fail(err, OT_E_PARSE, "save the scenario as UTF-8 text",
+            (void)ot_fail(err, OT_E_PARSE, "save the file as UTF-8 text",
                           "not UTF-8 text (byte 0x%02x)", *p);
+            break;
+        }
+        if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f) {
+            /* YAML 1.2 allows no other C0 control; libfyaml 0.7.12 crashes
+             * formatting its own error about some (found by fuzz_config) */
+            (void)ot_fail(err, OT_E_PARSE, "remove the control character",
+                          "control character 0x%02x (YAML allows tab, newline and carriage "
+                          "return only)",
+                          *p);
             break;
         }
         if (*p == '%' && col == 1) {
             (void)ot_fail(err, OT_E_PARSE, "remove the directive line",
-                          "YAML directives (%%YAML, %%TAG) are not supported in scenarios");
+                          "YAML directives (%%YAML, %%TAG) are not supported in %ss", lim->kind);
             break;
         }
         if (*p == '\n') {
@@ -286,24 +301,24 @@ static ot_status check_text(struct ot_sv yaml, struct ot_error *err)
     return OT_E_PARSE;
 }
 
-ot_status ot_ytree_parse(struct ot_sv yaml, struct ot_ytree *t, struct ot_error *err)
+ot_status ot_ytree_parse_lim(struct ot_sv yaml, const struct ot_ylimits *lim, struct ot_ytree *t,
+                             struct ot_error *err)
 {
     struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET };
     struct diag_capture cap = { .len = 0 };
     struct fy_diag_cfg dcfg;
     struct fy_diag *diag = NULL;
     struct fy_parser *fyp = NULL;
-    struct open stack[OT_SCENARIO_MAX_DEPTH];
+    struct open stack[OT_YAML_DEPTH_CAP];
     unsigned depth = 0, docs = 0;
     ot_status st = OT_OK;
 
     memset(t, 0, sizeof(*t));
-    t->text = OT_BUF_INIT(2u * OT_SCENARIO_MAX_BYTES);
-    if (yaml.n > OT_SCENARIO_MAX_BYTES) {
-        return ot_fail(err, OT_E_LIMIT, "a scenario is a few KB: is this the right file?",
-                       "larger than %u bytes", OT_SCENARIO_MAX_BYTES);
+    t->text = OT_BUF_INIT(2u * lim->max_bytes);
+    if (yaml.n > lim->max_bytes) {
+        return ot_fail(err, OT_E_LIMIT, lim->size_fix, "larger than %zu bytes", lim->max_bytes);
     }
-    if (check_text(yaml, err) != OT_OK) {
+    if (check_text(yaml, lim, err) != OT_OK) {
         return OT_E_PARSE;
     }
     fy_diag_cfg_default(&dcfg);
@@ -333,15 +348,14 @@ ot_status ot_ytree_parse(struct ot_sv yaml, struct ot_ytree *t, struct ot_error 
             }
             break;
         }
-        st = on_event(yaml, t, ev, stack, &depth, &docs, err);
+        st = on_event(yaml, lim, t, ev, stack, &depth, &docs, err);
         fy_parser_event_free(fyp, ev);
         if (st != OT_OK) {
             break;
         }
     }
     if (st == OT_OK && t->n < 2) {
-        st = ot_fail(err, OT_E_PARSE, "see docs/examples/seed-scenario.yaml",
-                     "the file is empty: no scenario in it");
+        st = ot_fail(err, OT_E_PARSE, lim->empty_fix, "the file is empty: no %s in it", lim->kind);
     }
 out:
     fy_parser_destroy(fyp);

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * config.h - opentrail.yaml: trails, listener, limits, access keys, metric
+ * filters, alarms and notifiers, read and checked in one call.
+ *
+ * Stage: capture (the daemon's configuration; the CLI reads it too). Field
+ * names are CloudTrail's for trails and CloudWatch's for metric filters and
+ * alarms, so snippets from AWS documentation paste in. Every key comes from
+ * one const table (type, default, help) that also writes docs/config.md.
+ * Unknown keys are errors; every error has the file, line, column and fix.
+ * Secrets (SecretAccessKey, notifier Url) are never printed: <redacted>.
+ */
+#ifndef OPENTRAIL_CONFIG_H
+#define OPENTRAIL_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "opentrail/core.h"
+#include "opentrail/select.h"
+#include "opentrail/status.h"
+#include "opentrail/watch.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OT_CONFIG_MAX_BYTES (4u * 1024u * 1024u)
+#define OT_CONFIG_MAX_NODES (256u * 1024u)
+#define OT_CONFIG_MAX_DEPTH 12u
+#define OT_CONFIG_MAX_ITEMS 1000u /* entries of one list: trails, keys, filters, alarms */
+
+/* A list of owned strings. */
+struct ot_conf_strs {
+    char **v;
+    uint32_t n;
+};
+
+/* A mapping of owned strings (metric dimensions). */
+struct ot_conf_map {
+    char **k, **v;
+    uint32_t n;
+};
+
+struct ot_conf_listener {
+    char *address;
+    uint64_t port;
+    char *tls_cert_file; /* both or neither */
+    char *tls_key_file;
+};
+
+struct ot_conf_limits {
+    uint64_t max_body_bytes;
+    uint64_t max_record_bytes;
+    uint64_t max_batch_records;
+    uint64_t max_connections;
+    uint64_t spool_max_bytes;
+    uint64_t space_left_bytes;
+};
+
+enum ot_key_scope { OT_SCOPE_INGEST = 0, OT_SCOPE_ADMIN };
+
+struct ot_conf_access_key {
+    char *access_key_id;
+    char *secret_access_key; /* a secret: never printed */
+    int scope;               /* enum ot_key_scope */
+    char *account;           /* ingest keys: the account they write for */
+    char *description;
+};
+
+struct ot_conf_trail {
+    char *name;
+    char *s3_bucket_name;
+    char *s3_key_prefix;
+    char *home_region;
+    char *account;
+    char *organization_id;
+    char *kms_key_id;
+    char *sns_topic_name;
+    bool is_multi_region_trail;
+    bool is_organization_trail;
+    bool include_global_service_events;
+    bool log_file_validation_enabled;
+    bool enable_log_file_validation; /* CreateTrail's spelling of the same switch */
+    bool has_enable_log_file_validation;
+    uint32_t basic_node, advanced_node; /* while reading only */
+    struct ot_selectors *selectors;     /* owned; the default when none given */
+    unsigned line;
+};
+
+struct ot_conf_transformation {
+    char *metric_name;
+    char *metric_namespace;
+    char *metric_value;
+    bool has_default_value;
+    double default_value;
+    struct ot_conf_map dimensions;
+    char *unit;
+};
+
+struct ot_conf_metric_filter {
+    char *filter_name;
+    char *filter_pattern;
+    char *log_group_name;
+    struct ot_conf_transformation *transformations;
+    uint32_t ntransformations;
+    struct ot_metric_filter *compiled; /* owned */
+};
+
+struct ot_conf_alarm {
+    char *alarm_name;
+    char *alarm_description;
+    char *metric_name;
+    char *namespace_;
+    bool actions_enabled;
+    struct ot_conf_strs alarm_actions;
+    struct ot_alarm_def def; /* Period, EvaluationPeriods, ... as ot_alarm_check checks them */
+    uint64_t period, evaluation_periods, datapoints_to_alarm;
+    int comparison, statistic, treat_missing_data;
+    unsigned line, col; /* where it is defined, for checks across the file */
+};
+
+struct ot_conf_notifier {
+    char *name;
+    int type;  /* index into "log", "slack", "smtp", "webhook", "sns" */
+    char *url; /* a secret: a Slack URL is a credential */
+    char *to;
+};
+
+struct ot_config {
+    struct ot_conf_listener listener;
+    struct ot_conf_limits limits;
+    bool cis_pack;
+    struct ot_conf_access_key *keys;
+    uint32_t nkeys;
+    struct ot_conf_trail *trails;
+    uint32_t ntrails;
+    struct ot_conf_metric_filter *metric_filters;
+    uint32_t nmetric_filters;
+    struct ot_conf_alarm *alarms;
+    uint32_t nalarms;
+    struct ot_conf_notifier *notifiers;
+    uint32_t nnotifiers;
+};
+
+/**
+ * ot_config_parse() - read and check @yaml (the text of @path, used in
+ * errors). On OT_OK *@out is the caller's, free with ot_config_free().
+ * OT_E_PARSE (YAML), OT_E_USAGE (a wrong key or value), OT_E_LIMIT or
+ * OT_E_NOMEM otherwise, with file, line, column and fix in @err.
+ */
+OT_API ot_status ot_config_parse(struct ot_sv yaml, const char *path, struct ot_config **out,
+                                 struct ot_error *err);
+/*
+ * Read @path (at most OT_CONFIG_MAX_BYTES) and parse it; OT_E_IO if it cannot
+ * be read. A config holding secrets (Keys, notifier Urls) that group or others
+ * may read is refused (OT_E_USAGE), as ssh refuses such a private key.
+ */
+OT_API ot_status ot_config_load(const char *path, struct ot_config **out, struct ot_error *err);
+/* Frees @c, wiping secrets first. NULL is fine. */
+OT_API void ot_config_free(struct ot_config *c);
+
+/* The trail named @name, or NULL. Borrowed from @c. */
+OT_API const struct ot_conf_trail *ot_config_trail(const struct ot_config *c, const char *name);
+/* The scope of @t for ot_select_keep(); strings borrowed from @t. */
+OT_API void ot_config_trail_scope(const struct ot_conf_trail *t, struct ot_trail_scope *out);
+
+/**
+ * ot_config_show() - append the effective configuration (defaults filled in)
+ * to @out as YAML, secrets as <redacted>.
+ */
+OT_API ot_status ot_config_show(const struct ot_config *c, struct ot_buf *out);
+
+/* Append docs/config.md, generated from the key tables, to @out. */
+OT_API ot_status ot_config_doc(struct ot_buf *out);
+
+/**
+ * ot_config_default_text() - the commented default opentrail.yaml: one
+ * multi-region trail on the local backend, validation on, the CIS pack on,
+ * and one admin key @key_id / @secret (borrowed; printed once by the caller).
+ */
+OT_API ot_status ot_config_default_text(const char *key_id, const char *secret, struct ot_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
