@@ -12,7 +12,7 @@ NF=${BENCH_VALIDATE_FILES:-1000}
 RPF=${BENCH_VALIDATE_RPF:-300}
 W=${BENCH_VALIDATE_DIR:-$ROOT/build/bench-validate-$NF-$RPF}
 FLOOR=$ROOT/build/bench/verify_floor
-[ -x "$FLOOR" ] || make -s "$FLOOR"
+[ -x "$FLOOR" ] || make -s -C "$ROOT" build/bench/verify_floor
 AWSV=(/usr/bin/python3 "$SHARED/tools/aws_offline_validate.py")
 
 if [ ! -f "$W/gen/manifest.json" ]; then
