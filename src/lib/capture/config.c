@@ -36,20 +36,12 @@ ot_status ot_conf_fail(struct cfg_walk *w, uint32_t node, ot_status st, const ch
     va_start(ap, fmt);
     int n = vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        what[0] = '\0';
-    }
-    (void)ot_fail(w->err, st, fix, "%s", what);
-    if (w->err != NULL && node != 0) {
-        w->err->line = w->t->v[node].line;
-        w->err->col = w->t->v[node].col;
-    }
-    return st;
+    return ot_ytree_fail(w->t, node, w->err, st, fix, "%s", n < 0 ? "" : what);
 }
 
 static const char *ytext(const struct cfg_walk *w, uint32_t i)
 {
-    return i != 0 && w->t->v[i].type == OT_Y_SCALAR ? ot_ytext(w->t, i) : "";
+    return ot_yscalar(w->t, i);
 }
 
 /* `Key:`, `Key: ~` and `Key: null` leave the default in place. */

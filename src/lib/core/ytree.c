@@ -9,6 +9,7 @@
  * aliases, tags and several documents are refused rather than half-understood.
  */
 #include <libfyaml.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -362,6 +363,25 @@ out:
     fy_diag_unref(diag);
     if (st != OT_OK) {
         ot_ytree_cleanup(t);
+    }
+    return st;
+}
+
+ot_status ot_ytree_fail(const struct ot_ytree *t, uint32_t node, struct ot_error *err, ot_status st,
+                        const char *fix, const char *fmt, ...)
+{
+    char what[192];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        what[0] = '\0';
+    }
+    (void)ot_fail(err, st, fix, "%s", what);
+    if (err != NULL && node != 0) {
+        err->line = t->v[node].line;
+        err->col = t->v[node].col;
     }
     return st;
 }

@@ -55,4 +55,18 @@ static inline const char *ot_ytext(const struct ot_ytree *t, uint32_t i)
     return t->text.data + t->v[i].off;
 }
 
+/* A scalar's text; "" for anything else (complex keys, missing node 0). */
+static inline const char *ot_yscalar(const struct ot_ytree *t, uint32_t i)
+{
+    return i != 0 && t->v[i].type == OT_Y_SCALAR ? ot_ytext(t, i) : "";
+}
+
+/**
+ * ot_ytree_fail() - fill @err with @st, @fix and the formatted message, at
+ * the line and column of @node (none when @node is 0). Returns @st.
+ */
+ot_status ot_ytree_fail(const struct ot_ytree *t, uint32_t node, struct ot_error *err, ot_status st,
+                        const char *fix, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
 #endif

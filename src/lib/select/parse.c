@@ -61,21 +61,13 @@ static ot_status fail(struct walk *w, uint32_t i, ot_status st, const char *fix,
     va_start(ap, fmt);
     int n = vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        what[0] = '\0';
-    }
-    (void)ot_fail(w->err, st, fix, "%s", what);
-    if (w->err != NULL && i != 0) {
-        w->err->line = w->t->v[i].line;
-        w->err->col = w->t->v[i].col;
-    }
-    return st;
+    return ot_ytree_fail(w->t, i, w->err, st, fix, "%s", n < 0 ? "" : what);
 }
 
 /* A scalar's text; "" for anything else (complex YAML keys, missing nodes). */
 static const char *text(const struct walk *w, uint32_t i)
 {
-    return i != 0 && w->t->v[i].type == OT_Y_SCALAR ? ot_ytext(w->t, i) : "";
+    return ot_yscalar(w->t, i);
 }
 
 static bool is_type(const struct walk *w, uint32_t i, uint8_t type)
