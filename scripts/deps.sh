@@ -14,6 +14,7 @@ PKGS=(
     python3-jsonschema
     libcurl4-openssl-dev curl openssl python3-aiosmtpd
     swift swift-proxy swift-object swift-container swift-account memcached python3-boto3
+    libmicrohttpd-dev libsqlite3-dev wrk
 )
 
 missing=()
