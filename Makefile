@@ -14,15 +14,15 @@ FUZZ_SECONDS ?= 60
 
 WARN    := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
-CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude -Isrc/lib
-LIBS    := -lpcre2-8 -ldeflate -lz -lpthread -lcrypto -ljansson -lfyaml -lcurl
+CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude -Isrc/lib -Isrc
+LIBS    := -lpcre2-8 -ldeflate -lz -lpthread -lcrypto -ljansson -lfyaml -lcurl -lmicrohttpd
 FUZZ_LIBS := -ljansson
 
 LIB_SRC := $(sort $(wildcard src/lib/*/*.c))
-CLI_SRC := $(sort $(wildcard src/cli/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c src/daemon/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
-HDRS    := $(wildcard include/opentrail/*.h src/lib/*/*.h src/cli/*.h)
+HDRS    := $(wildcard include/opentrail/*.h src/lib/*/*.h src/cli/*.h src/daemon/*.h)
 
 # --- optimised build -------------------------------------------------------
 REL_CFLAGS := $(WARN) -O2 -g -fvisibility=hidden -fno-plt
@@ -135,7 +135,7 @@ format:
 lint:
 	clang-format --dry-run -Werror $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(FUZZ_SRC) $(HDRS)
 	cppcheck -q --error-exitcode=1 --enable=warning,portability --inline-suppr \
-		-D_GNU_SOURCE -Iinclude -Isrc/lib src/lib src/cli
+		-D_GNU_SOURCE -Iinclude -Isrc/lib -Isrc src/lib src/cli src/daemon
 
 clean:
 	rm -rf $(BUILD)

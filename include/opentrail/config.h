@@ -58,6 +58,13 @@ struct ot_conf_limits {
     uint64_t space_left_bytes;
 };
 
+struct ot_conf_delivery {
+    uint64_t interval_seconds;      /* log files sealed this often */
+    uint64_t max_log_file_bytes;    /* uncompressed cap of one log file */
+    uint64_t max_held_bytes;        /* records in open log files before an early seal */
+    uint64_t dedupe_window_seconds; /* eventIDs remembered per trail */
+};
+
 enum ot_key_scope { OT_SCOPE_INGEST = 0, OT_SCOPE_ADMIN };
 
 struct ot_conf_access_key {
@@ -130,6 +137,7 @@ struct ot_conf_notifier {
 struct ot_config {
     struct ot_conf_listener listener;
     struct ot_conf_limits limits;
+    struct ot_conf_delivery delivery;
     bool cis_pack;
     struct ot_conf_access_key *keys;
     uint32_t nkeys;

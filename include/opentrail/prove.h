@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "opentrail/core.h"
+#include "opentrail/record.h"
+#include "opentrail/select.h"
 #include "opentrail/status.h"
 #include "opentrail/store.h"
 
@@ -236,6 +238,81 @@ OT_API ot_status ot_trail_writer_add(struct ot_trail_writer *w, struct ot_sv jso
 OT_API ot_status ot_trail_writer_finish(struct ot_trail_writer *w, struct ot_trail_stats *st,
                                         struct ot_error *err);
 OT_API void ot_trail_writer_free(struct ot_trail_writer *w);
+
+/* ---- the live trail writer (the daemon) -------------------------------- */
+
+/* One trail as the live writer needs it; everything borrowed for its life. */
+struct ot_live_trail {
+    const char *name, *bucket, *prefix, *org_id, *home_region;
+    const char *account_id; /* records without recipientAccountId, or NULL */
+    bool validation;        /* LogFileValidationEnabled: hourly signed digests */
+    const struct ot_selectors *selectors;
+    struct ot_trail_scope scope;
+    const struct ot_backend *backend;
+};
+
+struct ot_live_opts {
+    const char *keys_dir;  /* signing keys */
+    const char *state_dir; /* the delivery journal */
+    int64_t interval_ms;   /* log files are sealed this often; 0 = 5 minutes */
+    size_t max_file_bytes; /* uncompressed cap of one log file; 0 = 64 MiB */
+    size_t max_held_bytes; /* records held in open files before an early seal; 0 = 128 MiB */
+    int64_t dedupe_window_ms; /* eventIDs remembered this long; 0 = 5 minutes */
+    size_t dedupe_max;        /* at most this many (per generation pair); 0 = 2M */
+};
+
+struct ot_live_stats {
+    uint64_t records_in, records_kept, duplicates, undeliverable;
+    uint64_t log_files, digests, bytes_json, bytes_gz, recovered_files;
+    uint64_t groups, held_bytes;
+};
+
+struct ot_live;
+
+/**
+ * ot_live_open() - open the live writer of @trails (borrowed for its life)
+ * and recover what a crash left: the journal in @o->state_dir says which log
+ * files wait for a digest and which may hold records the spool will replay;
+ * their eventIDs are read back so the replay adds none twice. Each chain is
+ * continued from the store's newest digest.
+ */
+OT_API ot_status ot_live_open(const struct ot_live_opts *o, const struct ot_live_trail *trails,
+                              size_t ntrails, int64_t now_ms, struct ot_live **out,
+                              struct ot_error *err);
+OT_API void ot_live_close(struct ot_live *lv);
+
+/**
+ * ot_live_add() - offer one record (its compact JSON @json, parsed as @rec)
+ * to every trail: kept by the trails whose scope and selectors take it,
+ * unless that trail saw its eventID within the dedupe window. A file that
+ * reaches its size cap is sealed at once.
+ */
+OT_API ot_status ot_live_add(struct ot_live *lv, const struct ot_record *rec, struct ot_sv json,
+                             int64_t now_ms, struct ot_error *err);
+
+/**
+ * ot_live_tick() - seal every open log file when the interval has passed,
+ * the held bytes reached their cap, or @force; then write every digest that
+ * is due (hour ends at or before @now_ms). *@all_sealed says every record
+ * added so far is in a durable log file: the spool checkpoint may move to
+ * the position after the last record added; then call ot_live_checkpointed().
+ * After an error the writer must be closed and opened again (it recovers).
+ */
+OT_API ot_status ot_live_tick(struct ot_live *lv, int64_t now_ms, bool force, bool *all_sealed,
+                              struct ot_error *err);
+/**
+ * ot_live_finish() - logging stops: seal every open log file and write the
+ * digests due, the last one ending at @now_ms (to the second), as CloudTrail
+ * does at StopLogging. The chain continues from it when logging resumes.
+ */
+OT_API ot_status ot_live_finish(struct ot_live *lv, int64_t now_ms, bool *all_sealed,
+                                struct ot_error *err);
+/* The spool checkpoint is durable at @pos: journal it. */
+OT_API ot_status ot_live_checkpointed(struct ot_live *lv, uint64_t pos, int64_t now_ms,
+                                      struct ot_error *err);
+/* No record waits in an open log file. */
+OT_API bool ot_live_is_empty(const struct ot_live *lv);
+OT_API void ot_live_stats(const struct ot_live *lv, struct ot_live_stats *out);
 
 #ifdef __cplusplus
 }

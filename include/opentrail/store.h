@@ -192,6 +192,11 @@ OT_API ot_status ot_logfile_add(struct ot_logfile *lf, struct ot_sv record_json,
 OT_API ot_status ot_logfile_seal(struct ot_logfile *lf, const struct ot_backend *b,
                                  const struct ot_trail_loc *loc, int64_t delivery_ms,
                                  struct ot_logfile_info *info, struct ot_error *err);
+/* The same at @key, chosen (and journaled) by the caller beforehand. */
+OT_API ot_status ot_logfile_seal_at(struct ot_logfile *lf, const struct ot_backend *b,
+                                    const struct ot_trail_loc *loc, const char *key,
+                                    int64_t delivery_ms, struct ot_logfile_info *info,
+                                    struct ot_error *err);
 OT_API void ot_logfile_cleanup(struct ot_logfile *lf);
 
 #ifdef __cplusplus

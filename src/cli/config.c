@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "daemon/daemon.h"
 
 /* --config, else <data dir>/opentrail.yaml, into @out[@n]. */
 static const char *config_path(const struct cli_global *g, const char *local, char *out, size_t n)
@@ -214,24 +215,37 @@ int cli_config(int argc, char **argv, const struct cli_global *g)
 }
 
 static const char serve_help[] =
-    "usage: opentrail [--data-dir DIR] serve --check-config [--config FILE]\n"
+    "usage: opentrail [--data-dir DIR] serve [--config FILE] [--listen ADDR:PORT]\n"
+    "       opentrail [--data-dir DIR] serve --check-config [--config FILE]\n"
     "\n"
-    "  --check-config  read and check the config, print a summary, exit 0 or 2\n"
-    "  --config FILE   the config (default: the global --config, else DIR/opentrail.yaml)\n"
-    "  -h, --help      this help\n"
+    "Run the daemon: the authenticated ingest API (POST /v1/events, the CloudTrail\n"
+    "Data API's PutAuditEvents), the durable spool (every acknowledged record is\n"
+    "fsync'd first), delivery into each trail's signed CloudTrail log files and\n"
+    "hourly digests, and GET /healthz, /readyz, /metrics (Prometheus).\n"
     "\n"
-    "The daemon itself (ingest API, spool, delivery) comes with the next part of\n"
-    "issue 5; until then `serve` without --check-config exits 2.\n";
+    "On first start, with no config, a commented default DIR/opentrail.yaml is\n"
+    "written with a generated admin access key (printed once), and a digest\n"
+    "signing key is generated in DIR/keys. SIGHUP reloads the config (a bad one\n"
+    "is refused and the running one kept); SIGTERM seals open log files and stops.\n"
+    "\n"
+    "  --config FILE       the config (default: the global --config, else DIR/opentrail.yaml)\n"
+    "  --listen ADDR:PORT  listen here instead of the config's Listener\n"
+    "  --check-config      read and check the config, print a summary, exit 0 or 2\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "API and formats: docs/api.md; config: docs/config.md.\n"
+    "exit status: 0 stopped cleanly, 2 config or usage error, 4 system error.\n";
 
 int cli_serve(int argc, char **argv, const struct cli_global *g)
 {
     static const struct option longopts[] = {
         { "check-config", no_argument, NULL, 'k' },
         { "config", required_argument, NULL, 'c' },
+        { "listen", required_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *local = NULL;
+    const char *local = NULL, *listen = NULL;
     bool check_only = false;
     char buf[4096];
     int opt;
@@ -243,6 +257,9 @@ int cli_serve(int argc, char **argv, const struct cli_global *g)
             break;
         case 'c':
             local = optarg;
+            break;
+        case 'l':
+            listen = optarg;
             break;
         case 'h':
             (void)fputs(serve_help, stdout);
@@ -258,10 +275,9 @@ int cli_serve(int argc, char **argv, const struct cli_global *g)
     if (path == NULL) {
         return cli_usage_error("serve", "the data directory path is too long");
     }
-    if (!check_only) {
-        (void)fprintf(stderr, "opentrail serve: the daemon is not built yet (next part of issue "
-                              "5); use --check-config\n");
-        return CLI_USAGE;
+    if (check_only) {
+        return check(path);
     }
-    return check(path);
+    struct otd_opts o = { .data_dir = g->data_dir, .config_path = path, .listen = listen };
+    return otd_serve(&o);
 }

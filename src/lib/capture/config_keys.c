@@ -89,6 +89,38 @@ static const struct ot_conf_key limits_keys[] = {
     { .name = NULL },
 };
 
+static const struct ot_conf_key delivery_keys[] = {
+    { .name = "IntervalSeconds",
+      .type = CFK_U64,
+      .off = OFF(struct ot_conf_delivery, interval_seconds),
+      .def = "300",
+      .min = 1,
+      .max = 3600,
+      .help = "log files are sealed and delivered this often (CloudTrail: about 5 minutes)" },
+    { .name = "MaxLogFileBytes",
+      .type = CFK_SIZE,
+      .off = OFF(struct ot_conf_delivery, max_log_file_bytes),
+      .def = "64M",
+      .min = 1ull << 20,
+      .max = 1ull << 30,
+      .help = "uncompressed size at which a log file is sealed early" },
+    { .name = "MaxHeldBytes",
+      .type = CFK_SIZE,
+      .off = OFF(struct ot_conf_delivery, max_held_bytes),
+      .def = "128M",
+      .min = 1ull << 20,
+      .max = 1ull << 34,
+      .help = "records waiting in open log files before all are sealed early (bounds memory)" },
+    { .name = "DedupeWindowSeconds",
+      .type = CFK_U64,
+      .off = OFF(struct ot_conf_delivery, dedupe_window_seconds),
+      .def = "300",
+      .min = 1,
+      .max = 86400,
+      .help = "a record whose eventID a trail kept this recently is dropped as a duplicate" },
+    { .name = NULL },
+};
+
 static const char *const scopes[] = { "ingest", "admin", NULL };
 
 static bool all_digits(const char *s, size_t n)
@@ -682,6 +714,11 @@ const struct ot_conf_key ot_conf_root_keys[] = {
       .off = OFF(struct ot_config, limits),
       .sub = limits_keys,
       .help = "request, record, batch, connection and spool caps" },
+    { .name = "Delivery",
+      .type = CFK_SECTION,
+      .off = OFF(struct ot_config, delivery),
+      .sub = delivery_keys,
+      .help = "how often log files are delivered, their size, and duplicate detection" },
     { .name = "CisPack",
       .type = CFK_BOOL,
       .off = OFF(struct ot_config, cis_pack),

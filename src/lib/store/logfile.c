@@ -132,6 +132,14 @@ ot_status ot_logfile_seal(struct ot_logfile *lf, const struct ot_backend *b,
                           const struct ot_trail_loc *loc, int64_t delivery_ms,
                           struct ot_logfile_info *info, struct ot_error *err)
 {
+    return ot_logfile_seal_at(lf, b, loc, NULL, delivery_ms, info, err);
+}
+
+ot_status ot_logfile_seal_at(struct ot_logfile *lf, const struct ot_backend *b,
+                             const struct ot_trail_loc *loc, const char *at_key,
+                             int64_t delivery_ms, struct ot_logfile_info *info,
+                             struct ot_error *err)
+{
     ot_status st = OT_OK;
     size_t limit = lf->json.limit;
     struct libdeflate_compressor *c = NULL;
@@ -159,12 +167,19 @@ ot_status ot_logfile_seal(struct ot_logfile *lf, const struct ot_backend *b,
         st = ot_fail(err, OT_E_NOMEM, NULL, "gzip failed");
         goto out;
     }
-    char unique[16];
-    st = ot_unique_string(unique, err);
-    if (st == OT_OK) {
-        st = ot_logfile_key(loc, delivery_ms, unique, &key);
+    if (at_key != NULL) {
+        st = ot_buf_append_cstr(&key, at_key); /* buffers stay NUL-terminated */
         if (st != OT_OK) {
             st = ot_fail(err, st, NULL, "key too long");
+        }
+    } else {
+        char unique[16];
+        st = ot_unique_string(unique, err);
+        if (st == OT_OK) {
+            st = ot_logfile_key(loc, delivery_ms, unique, &key);
+            if (st != OT_OK) {
+                st = ot_fail(err, st, NULL, "key too long");
+            }
         }
     }
     if (st == OT_OK) {
