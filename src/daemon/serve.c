@@ -144,7 +144,7 @@ static int write_default_config(const char *path)
     struct ot_buf b = OT_BUF_INIT(1u << 20);
     int rc = 0;
     if (!random_text(id + 3, 17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 31) ||
-        !random_text(secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+        !random_text(secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
                      63) ||
         ot_config_default_text(id, secret, &b) != OT_OK) {
         logf_("cannot make the default config: out of memory or randomness");

@@ -37,7 +37,7 @@ struct segment {
 };
 
 struct ot_spool {
-    char dir[PATH_BYTES - 64]; /* room for a file name after it */
+    char dir[PATH_BYTES / 2]; /* room for a file name after it */
     struct ot_spool_opts o;
     pthread_mutex_t mu;
     pthread_cond_t synced; /* durable moved, or a sync finished */
@@ -218,7 +218,7 @@ static ot_status new_segment(struct ot_spool *s, uint64_t base, struct ot_error 
 
 ot_status ot_spool_open(const struct ot_spool_opts *o, struct ot_spool **out, struct ot_error *err)
 {
-    if (o->dir == NULL || strlen(o->dir) + 64 >= PATH_BYTES) {
+    if (o->dir == NULL || strlen(o->dir) >= PATH_BYTES / 2) {
         return ot_fail(err, OT_E_USAGE, NULL, "spool folder missing or too long");
     }
     struct ot_spool *s = ot_calloc(1, sizeof(*s));
@@ -271,7 +271,9 @@ ot_status ot_spool_open(const struct ot_spool_opts *o, struct ot_spool **out, st
             goto fail;
         }
     }
-    qsort(s->segs, s->nsegs, sizeof(*s->segs), cmp_seg);
+    if (s->nsegs > 1) {
+        qsort(s->segs, s->nsegs, sizeof(*s->segs), cmp_seg);
+    }
     for (size_t i = 1; i < s->nsegs; i++) {
         if (s->segs[i - 1].base + s->segs[i - 1].size != s->segs[i].base) {
             char p[PATH_BYTES];
