@@ -34,6 +34,10 @@ extern "C" {
 #define OT_AUTH_MAX_HEADERS 64u
 /* Bytes of an Authorization header. */
 #define OT_AUTH_MAX_HEADER_BYTES 4096u
+/* Bytes of the request path, and of the query string. */
+#define OT_AUTH_MAX_URI_BYTES 16384u
+/* Parameters of the query string. */
+#define OT_AUTH_MAX_QUERY_PARAMS 256u
 
 /* One request header as received; both borrowed, the name in any case. */
 struct ot_http_header {
@@ -52,7 +56,7 @@ struct ot_http_req {
 
 /* Why a request was refused: the HTTP status and AWS's error code. */
 struct ot_auth_fail {
-    int http_status;  /* 400, 401 or 403 */
+    int http_status;  /* 400 or 403; 500 with OT_E_NOMEM */
     const char *code; /* "SignatureDoesNotMatch", "InvalidClientTokenId", ... (static) */
 };
 
@@ -64,6 +68,11 @@ struct ot_auth_fail {
  * are compared in constant time. On OT_OK *@who is the matching key,
  * borrowed from @c. Otherwise OT_E_USAGE with @fail filled and @err's text
  * safe to send back: it never holds a secret or the expected signature.
+ * OT_E_NOMEM comes with @fail = 500 InternalFailure. Codes and statuses are
+ * AWS's (docs/api.md): 403 MissingAuthenticationToken, 400
+ * IncompleteSignature, 403 InvalidClientTokenId, 403 SignatureDoesNotMatch,
+ * 403 RequestExpired, 400 InvalidArgument, 400 XAmzContentSHA256Mismatch,
+ * 400 InvalidRequest (a size limit). Thread-safe; reads no clock.
  */
 OT_API ot_status ot_auth_check(const struct ot_config *c, const struct ot_http_req *r,
                                int64_t now_ms, const struct ot_conf_access_key **who,
@@ -73,32 +82,32 @@ OT_API ot_status ot_auth_check(const struct ot_config *c, const struct ot_http_r
 /* Intake: a request body -> checked records                                */
 
 enum ot_intake_format {
-    OT_INTAKE_EVENTS = 0,     /* POST /v1/events: NDJSON, {"Records":[...]} or [...] */
+    OT_INTAKE_EVENTS = 0,       /* POST /v1/events: NDJSON, {"Records":[...]} or [...] */
     OT_INTAKE_PUT_AUDIT_EVENTS, /* CloudTrail Data PutAuditEvents: {"auditEvents":[...]} */
 };
 
 struct ot_intake_opts {
-    const char *account_id;     /* the caller's account: recipientAccountId when absent */
-    size_t max_record_bytes;    /* 0 = OT_RECORD_MAX_BYTES */
-    size_t max_records;         /* records in one batch; 0 = 10000 */
-    int64_t now_ms;             /* reserved for time checks */
-    bool account_must_match;    /* refuse a recipientAccountId other than account_id */
+    const char *account_id;  /* the caller's account: recipientAccountId when absent */
+    size_t max_record_bytes; /* 0 = OT_RECORD_MAX_BYTES */
+    size_t max_records;      /* records in one batch; 0 = 10000 */
+    int64_t now_ms;          /* reserved for time checks */
+    bool account_must_match; /* refuse a recipientAccountId other than account_id */
 };
 
 /* One record that was refused, with the reason. */
 struct ot_intake_failure {
-    uint32_t index;      /* 0-based position in the batch */
-    char *id;            /* PutAuditEvents: the caller's id, owned; NULL otherwise */
-    const char *code;    /* "InvalidRecord", "InvalidChecksum", "RecordTooLarge", ... (static) */
-    char message[256];   /* what is wrong and where: "eventTime: missing" */
+    uint32_t index;    /* 0-based position in the batch */
+    char *id;          /* PutAuditEvents: the caller's id, owned; NULL otherwise */
+    const char *code;  /* "InvalidRecord", "InvalidChecksum", "RecordTooLarge", ... (static) */
+    char message[256]; /* what is wrong and where: "eventTime: missing" */
 };
 
 /* One record that was accepted. */
 struct ot_intake_ok {
     uint32_t index;
-    char *id;           /* PutAuditEvents: the caller's id, owned; NULL otherwise */
-    char event_id[64];  /* the record's eventID, given or assigned */
-    uint64_t off;       /* the record's compact JSON in ot_intake.records */
+    char *id;          /* PutAuditEvents: the caller's id, owned; NULL otherwise */
+    char event_id[64]; /* the record's eventID, given or assigned */
+    uint64_t off;      /* the record's compact JSON in ot_intake.records */
     uint32_t len;
 };
 
