@@ -15,6 +15,9 @@
 #include "helpers.h"
 #include "opentrail/capture.h"
 
+/* the intake tests build bodies from tables of shapes */
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
 /* ---- raw requests --------------------------------------------------------- */
 
 #define MAX_RAW (64 * 1024)
@@ -528,6 +531,416 @@ static void test_auth_alloc_failures(void **state)
     fail_msg("the check never succeeded");
 }
 
+/* ---- intake ---------------------------------------------------------------- */
+
+#define GOOD_FIELDS                                                                              \
+    "\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"IAMUser\"},\"eventTime\":"           \
+    "\"2024-01-02T03:04:05Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"," \
+    "\"awsRegion\":\"us-east-1\""
+#define GOOD "{" GOOD_FIELDS ",\"eventID\":\"e-%d\",\"recipientAccountId\":\"123456789012\"}"
+
+static const struct ot_intake_opts opts = { .account_id = "123456789012" };
+
+static ot_status parse(const char *body, enum ot_intake_format fmt, const struct ot_intake_opts *o,
+                       struct ot_intake *in, struct ot_error *err)
+{
+    return ot_intake_parse(ot_sv_cstr(body), fmt, o ? o : &opts, in, err);
+}
+
+static struct ot_sv rec_json(const struct ot_intake *in, size_t i)
+{
+    return (struct ot_sv){ in->records.data + in->ok[i].off, in->ok[i].len };
+}
+
+static void expect_rec(const struct ot_intake *in, size_t i, const char *json)
+{
+    struct ot_sv r = rec_json(in, i);
+    if (!ot_sv_eq_cstr(r, json)) {
+        fail_msg("record %zu:\n got  %.*s\n want %s", i, (int)r.n, r.p, json);
+    }
+}
+
+static void expect_response(const struct ot_intake *in, enum ot_intake_format fmt, const char *want)
+{
+    struct ot_buf b = OT_BUF_INIT(1 << 20);
+    assert_int_equal(ot_intake_response(in, fmt, &b), OT_OK);
+    if (!ot_sv_eq_cstr(ot_buf_sv(&b), want)) {
+        fail_msg("response:\n got  %s\n want %s", b.data, want);
+    }
+    ot_buf_cleanup(&b);
+}
+
+static void test_intake_formats(void **state)
+{
+    (void)state;
+    char one[1024], two[1024], body[4096];
+    (void)snprintf(one, sizeof(one), GOOD, 1);
+    (void)snprintf(two, sizeof(two), GOOD, 2);
+    const char *shapes[] = { "%s\n%s\n",
+                             "%s\r\n\n  %s",
+                             "{\"Records\":[%s,%s]}",
+                             " { \"Records\" : [ %s , %s ] } \n",
+                             "[%s,%s]",
+                             "\n[\n%s,\n%s\n]\n" };
+    for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+        struct ot_intake in;
+        struct ot_error err;
+        (void)snprintf(body, sizeof(body), shapes[k], one, two);
+        ot_status st = parse(body, OT_INTAKE_EVENTS, NULL, &in, &err);
+        if (st != OT_OK) {
+            fail_msg("shape %zu: %s", k, err.what);
+        }
+        assert_int_equal(in.nok, 2);
+        assert_int_equal(in.nfailed, 0);
+        expect_rec(&in, 0, one);
+        expect_rec(&in, 1, two);
+        assert_int_equal(in.ok[1].index, 1);
+        assert_string_equal(in.ok[1].event_id, "e-2");
+        assert_null(in.ok[0].id);
+        expect_response(&in, OT_INTAKE_EVENTS, "{\"accepted\":2,\"failed\":[]}");
+        ot_intake_cleanup(&in);
+    }
+    /* one object, spaced out over lines: compacted, field order kept */
+    struct ot_intake in;
+    struct ot_error err;
+    assert_int_equal(parse("{\n  \"eventVersion\": \"1.08\", \"x\": [1, 2.50, -0e3],\n"
+                           "  \"userIdentity\": {\"type\": \"Root\"}, \"eventTime\": "
+                           "\"2024-02-29T23:59:59Z\",\n  \"eventSource\": \"a\", \"eventName\": "
+                           "\"b\", \"awsRegion\": \"us-gov-west-1\", \"eventID\": \"k\" }\n",
+                           OT_INTAKE_EVENTS, NULL, &in, &err),
+                     OT_OK);
+    assert_int_equal(in.nok, 1);
+    expect_rec(&in, 0,
+               "{\"eventVersion\":\"1.08\",\"x\":[1,2.50,-0e3],\"userIdentity\":{\"type\":"
+               "\"Root\"},\"eventTime\":\"2024-02-29T23:59:59Z\",\"eventSource\":\"a\","
+               "\"eventName\":\"b\",\"awsRegion\":\"us-gov-west-1\",\"eventID\":\"k\","
+               "\"recipientAccountId\":\"123456789012\"}");
+    ot_intake_cleanup(&in);
+}
+
+static void test_intake_assigned_fields(void **state)
+{
+    (void)state;
+    struct ot_intake in;
+    struct ot_error err;
+    assert_int_equal(parse("{" GOOD_FIELDS "}", OT_INTAKE_EVENTS, NULL, &in, &err), OT_OK);
+    assert_int_equal(in.nok, 1);
+    const char *id = in.ok[0].event_id;
+    assert_int_equal(strlen(id), 36);
+    assert_int_equal(id[14], '4');
+    assert_non_null(strchr("89ab", id[19]));
+    char want[1024];
+    (void)snprintf(want, sizeof(want),
+                   "{" GOOD_FIELDS ",\"eventID\":\"%s\",\"recipientAccountId\":\"123456789012\"}",
+                   id);
+    expect_rec(&in, 0, want);
+    ot_intake_cleanup(&in);
+
+    /* no account to fill in: nothing added but the eventID; a given one is kept */
+    struct ot_intake_opts o = { 0 };
+    assert_int_equal(
+        parse("{" GOOD_FIELDS ",\"eventID\":\"given\"}", OT_INTAKE_EVENTS, &o, &in, &err), OT_OK);
+    expect_rec(&in, 0, "{" GOOD_FIELDS ",\"eventID\":\"given\"}");
+    assert_string_equal(in.ok[0].event_id, "given");
+    ot_intake_cleanup(&in);
+
+    /* another account: kept, unless the key must match */
+    const char *other = "{" GOOD_FIELDS ",\"recipientAccountId\":\"999999999999\",\"eventID\":"
+                        "\"a\"}";
+    assert_int_equal(parse(other, OT_INTAKE_EVENTS, NULL, &in, &err), OT_OK);
+    expect_rec(&in, 0, other);
+    ot_intake_cleanup(&in);
+    o = (struct ot_intake_opts){ .account_id = "123456789012", .account_must_match = true };
+    assert_int_equal(parse(other, OT_INTAKE_EVENTS, &o, &in, &err), OT_OK);
+    assert_int_equal(in.nok, 0);
+    assert_int_equal(in.nfailed, 1);
+    assert_string_equal(in.failed[0].code, "AccountMismatch");
+    ot_intake_cleanup(&in);
+
+    char a[37], b[37];
+    assert_int_equal(ot_uuid4(a), OT_OK);
+    assert_int_equal(ot_uuid4(b), OT_OK);
+    assert_string_not_equal(a, b);
+}
+
+/* Bad records fail alone, with their index; the good ones are kept. */
+static void test_intake_mixed(void **state)
+{
+    (void)state;
+    static const char *bad[] = {
+        "{\"eventVersion\":\"1.09\"", /* not JSON */
+        "[1]",
+        "{" GOOD_FIELDS ",\"eventVersion\":\"1.10\"}",
+        "{\"userIdentity\":{},\"eventTime\":\"2024-01-02T03:04:05Z\",\"eventSource\":\"a\","
+        "\"eventName\":\"b\",\"awsRegion\":\"us-east-1\"}",
+        "{\"eventVersion\":1.09,\"userIdentity\":{},\"eventTime\":\"2024-01-02T03:04:05Z\","
+        "\"eventSource\":\"a\",\"eventName\":\"b\",\"awsRegion\":\"us-east-1\"}",
+        "{\"eventVersion\":\"1.09\",\"userIdentity\":\"me\",\"eventTime\":\"2024-01-02T03:04:05Z\","
+        "\"eventSource\":\"a\",\"eventName\":\"b\",\"awsRegion\":\"us-east-1\"}",
+        "{\"eventVersion\":\"1.09\",\"userIdentity\":{},\"eventTime\":\"2024-01-02T03:04:05.123Z\","
+        "\"eventSource\":\"a\",\"eventName\":\"b\",\"awsRegion\":\"us-east-1\"}",
+        "{\"eventVersion\":\"1.09\",\"userIdentity\":{},\"eventTime\":\"2023-02-29T03:04:05Z\","
+        "\"eventSource\":\"a\",\"eventName\":\"b\",\"awsRegion\":\"us-east-1\"}",
+        "{\"eventVersion\":\"1.09\",\"userIdentity\":{},\"eventTime\":\"2024-01-02T03:04:05Z\","
+        "\"eventSource\":\"a\",\"eventName\":\"b\",\"awsRegion\":\"US-EAST-1\"}",
+        "{\"eventVersion\":\"1.09\",\"userIdentity\":{},\"eventTime\":\"2024-01-02T03:04:05Z\","
+        "\"eventSource\":\"a\",\"eventName\":\"b\",\"awsRegion\":\"useast1\"}",
+        "{\"eventVersion\":\"v1\",\"userIdentity\":{},\"eventTime\":\"2024-01-02T03:04:05Z\","
+        "\"eventSource\":\"a\",\"eventName\":\"b\",\"awsRegion\":\"us-east-1\"}",
+        "{\"eventVersion\":\"1.09\",\"userIdentity\":{},\"eventTime\":\"2024-01-02T03:04:05Z\","
+        "\"eventSource\":\"\",\"eventName\":\"b\",\"awsRegion\":\"us-east-1\"}",
+        "{" GOOD_FIELDS ",\"eventID\":\"has space\"}",
+        "{" GOOD_FIELDS ",\"readOnly\":\"true\"}",
+        "{" GOOD_FIELDS ",\"requestParameters\":[]}",
+        "{" GOOD_FIELDS "} {}",
+    };
+    size_t nbad = sizeof(bad) / sizeof(bad[0]);
+    struct ot_buf body = OT_BUF_INIT(1 << 20);
+    /* line i: good when i is even, else bad[i / 2]; blank lines between do not count */
+    for (size_t i = 0; i < 2 * nbad + 1; i++) {
+        if (i % 2 == 0) {
+            assert_int_equal(ot_buf_printf(&body, GOOD "\n\n", (int)i), OT_OK);
+        } else {
+            assert_int_equal(ot_buf_printf(&body, "%s\n", bad[i / 2]), OT_OK);
+        }
+    }
+    struct ot_intake in;
+    struct ot_error err;
+    assert_int_equal(ot_intake_parse(ot_buf_sv(&body), OT_INTAKE_EVENTS, &opts, &in, &err), OT_OK);
+    assert_int_equal(in.nok, nbad + 1);
+    assert_int_equal(in.nfailed, nbad);
+    for (size_t i = 0; i < in.nok; i++) {
+        assert_int_equal(in.ok[i].index, 2 * i);
+    }
+    for (size_t i = 0; i < in.nfailed; i++) {
+        assert_int_equal(in.failed[i].index, 2 * i + 1);
+        if (strcmp(in.failed[i].code, "InvalidRecord") != 0) {
+            fail_msg("line %zu: %s", i, in.failed[i].code);
+        }
+    }
+    assert_string_equal(in.failed[2].message, "eventVersion: given twice");
+    assert_string_equal(in.failed[3].message, "eventVersion: missing");
+    ot_intake_cleanup(&in);
+    ot_buf_cleanup(&body);
+
+    /* in an array, schema failures keep their element's index */
+    assert_int_equal(parse("["
+                           "{" GOOD_FIELDS ",\"eventID\":\"z\"}"
+                           ",{},[],{" GOOD_FIELDS ",\"eventID\":\"\\\"q\"}]",
+                           OT_INTAKE_EVENTS, NULL, &in, &err),
+                     OT_OK);
+    assert_int_equal(in.nok, 1);
+    assert_int_equal(in.nfailed, 3);
+    expect_response(&in, OT_INTAKE_EVENTS,
+                    "{\"accepted\":1,\"failed\":[{\"index\":1,\"code\":\"InvalidRecord\","
+                    "\"message\":\"eventVersion: missing\"},{\"index\":2,\"code\":"
+                    "\"InvalidRecord\",\"message\":\"a record must be a JSON object, not "
+                    "array\"},{\"index\":3,\"code\":\"InvalidRecord\",\"message\":\"eventID: 1 "
+                    "to 63 characters of [-_.:A-Za-z0-9]\"}]}");
+    ot_intake_cleanup(&in);
+}
+
+static void test_intake_malformed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body;
+        unsigned line, col;
+    } cases[] = {
+        { "", 1, 1 },
+        { "  \n ", 2, 2 },
+        { "hello", 1, 1 },
+        { "[{\"a\":1},", 1, 10 },
+        { "[{\"a\":1} {}]", 1, 10 },
+        { "[]x", 1, 3 },
+        { "{\"Records\":[{}]", 1, 16 },
+        { "{\"Records\":[{}], \"x\":1}", 1, 16 },
+        { "{\"a\":", 1, 6 },
+        { "{\"a\":1} x", 1, 9 },
+        { "\"text\"", 1, 1 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ot_intake in;
+        struct ot_error err;
+        ot_status st = parse(cases[i].body, OT_INTAKE_EVENTS, NULL, &in, &err);
+        if (st != OT_E_PARSE) {
+            fail_msg("case %zu: status %d", i, st);
+        }
+        if (err.line != cases[i].line || err.col != cases[i].col) {
+            fail_msg("case %zu: %u:%u, want %u:%u (%s)", i, err.line, err.col, cases[i].line,
+                     cases[i].col, err.what);
+        }
+        ot_intake_cleanup(&in);
+    }
+}
+
+static void test_intake_caps(void **state)
+{
+    (void)state;
+    char one[1024], body[4096];
+    struct ot_intake in;
+    struct ot_error err;
+    (void)snprintf(one, sizeof(one), GOOD, 1);
+    size_t n = strlen(one);
+    struct ot_intake_opts o = { .max_record_bytes = n };
+    (void)snprintf(body, sizeof(body),
+                   "%s\n%s \n{" GOOD_FIELDS
+                   ",\"eventID\":\"e-10\",\"recipientAccountId\":\"123456789012\",\"pad\":1}\n",
+                   one, one);
+    assert_int_equal(parse(body, OT_INTAKE_EVENTS, &o, &in, &err), OT_OK);
+    assert_int_equal(in.nok, 2); /* exactly at the cap; trailing blanks are not the record's */
+    assert_int_equal(in.nfailed, 1);
+    assert_string_equal(in.failed[0].code, "RecordTooLarge");
+    ot_intake_cleanup(&in);
+    (void)snprintf(body, sizeof(body),
+                   "[%s,{" GOOD_FIELDS
+                   ",\"eventID\":\"e-1\",\"recipientAccountId\":\"123456789012\",\"pad\":true}]",
+                   one);
+    assert_int_equal(parse(body, OT_INTAKE_EVENTS, &o, &in, &err), OT_OK);
+    assert_int_equal(in.nfailed, 1);
+    assert_int_equal(in.failed[0].index, 1);
+    assert_string_equal(in.failed[0].code, "RecordTooLarge");
+    ot_intake_cleanup(&in);
+
+    o = (struct ot_intake_opts){ .max_records = 2 };
+    const char *three[] = { "[%s,%s,%s]", "%s\n%s\n%s" };
+    for (size_t k = 0; k < 2; k++) {
+        (void)snprintf(body, sizeof(body), three[k], one, one, one);
+        assert_int_equal(parse(body, OT_INTAKE_EVENTS, &o, &in, &err), OT_E_LIMIT);
+        ot_intake_cleanup(&in);
+        (void)snprintf(body, sizeof(body), three[k], one, one, "");
+        assert_int_equal(parse(body, OT_INTAKE_EVENTS, &o, &in, &err), k == 0 ? OT_E_PARSE : OT_OK);
+        ot_intake_cleanup(&in);
+    }
+}
+
+static void pae_event(struct ot_buf *b, const char *id, const char *data, const char *sum)
+{
+    assert_int_equal(
+        ot_buf_printf(b, "%s{\"id\":\"%s\",\"eventData\":", b->len > 16 ? "," : "", id), OT_OK);
+    assert_int_equal(ot_buf_json_str(b, ot_sv_cstr(data)), OT_OK);
+    if (sum != NULL) {
+        assert_int_equal(ot_buf_printf(b, ",\"eventDataChecksum\":\"%s\"", sum), OT_OK);
+    }
+    assert_int_equal(ot_buf_putc(b, '}'), OT_OK);
+}
+
+static void test_put_audit_events(void **state)
+{
+    (void)state;
+    struct ot_buf b = OT_BUF_INIT(1 << 20);
+    char one[1024];
+    (void)snprintf(one, sizeof(one), GOOD, 1);
+    assert_int_equal(ot_buf_append_cstr(&b, "{\"auditEvents\":["), OT_OK);
+    pae_event(&b, "ok-1", one, NULL);
+    /* sha256 of "{}" is 44136fa3...; of @one it is not */
+    pae_event(&b, "bad_sum", one,
+              "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+    pae_event(&b, "lake",
+              "{\"version\":\"1.0\",\"UID\":\"lake-uid-1\",\"userIdentity\":{},\"eventTime\":"
+              "\"2024-01-02T03:04:05Z\",\"eventSource\":\"app\",\"eventName\":\"Login\","
+              "\"awsRegion\":\"eu-west-1\",\"recipientAccountId\":\"123456789012\"}",
+              NULL);
+    pae_event(&b, "notjson", "{\"a\":", NULL);
+    pae_event(&b, "big", "{}", "44136FA355B3678A1146AD16F7E8649E94FB4FC21FE77E8310C060F61CAAFF8A");
+    assert_int_equal(ot_buf_append_cstr(&b, "]}"), OT_OK);
+    struct ot_intake in;
+    struct ot_error err;
+    ot_status st = ot_intake_parse(ot_buf_sv(&b), OT_INTAKE_PUT_AUDIT_EVENTS, &opts, &in, &err);
+    if (st != OT_OK) {
+        fail_msg("%s at %u:%u", err.what, err.line, err.col);
+    }
+    assert_int_equal(in.nok, 2);
+    assert_int_equal(in.nfailed, 3);
+    expect_rec(&in, 0, one);
+    expect_rec(&in, 1,
+               "{\"version\":\"1.0\",\"UID\":\"lake-uid-1\",\"userIdentity\":{},\"eventTime\":"
+               "\"2024-01-02T03:04:05Z\",\"eventSource\":\"app\",\"eventName\":\"Login\","
+               "\"awsRegion\":\"eu-west-1\",\"recipientAccountId\":\"123456789012\","
+               "\"eventVersion\":\"1.0\",\"eventID\":\"lake-uid-1\"}");
+    assert_int_equal(in.ok[1].index, 2);
+    expect_response(&in, OT_INTAKE_PUT_AUDIT_EVENTS,
+                    "{\"successful\":[{\"id\":\"ok-1\",\"eventID\":\"e-1\"},{\"id\":\"lake\","
+                    "\"eventID\":\"lake-uid-1\"}],\"failed\":[{\"id\":\"bad_sum\",\"errorCode\":"
+                    "\"InvalidChecksum\",\"errorMessage\":\"eventDataChecksum: not the SHA-256 "
+                    "of eventData (lower-case hex)\"},{\"id\":\"notjson\",\"errorCode\":"
+                    "\"InvalidRecord\",\"errorMessage\":\"invalid JSON at byte 6: value "
+                    "expected\"},{\"id\":\"big\",\"errorCode\":\"InvalidRecord\",\"errorMessage\":"
+                    "\"eventVersion: missing\"}]}");
+    ot_intake_cleanup(&in);
+    ot_buf_cleanup(&b);
+
+    /* the envelope is checked as a whole */
+    static const char *bad[] = {
+        "[]",
+        "{}",
+        "{\"auditEvents\":{}}",
+        "{\"auditEvents\":[1]}",
+        "{\"auditEvents\":[{\"eventData\":\"{}\"}]}",
+        "{\"auditEvents\":[{\"id\":\"a b\",\"eventData\":\"{}\"}]}",
+        "{\"auditEvents\":[{\"id\":\"\",\"eventData\":\"{}\"}]}",
+        "{\"auditEvents\":[{\"id\":\"a\"}]}",
+        "{\"auditEvents\":[{\"id\":\"a\",\"eventData\":{}}]}",
+        "{\"auditEvents\":[{\"id\":\"a\",\"eventData\":\"{}\",\"x\":1}]}",
+        "{\"auditEvents\":[],\"more\":1}",
+        "{\"auditEvents\":[]} []",
+        "{\"auditEvents\":[",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        st = parse(bad[i], OT_INTAKE_PUT_AUDIT_EVENTS, NULL, &in, &err);
+        if (st != OT_E_PARSE) {
+            fail_msg("case %zu: status %d", i, st);
+        }
+        ot_intake_cleanup(&in);
+    }
+    struct ot_intake_opts o = { .max_records = 1 };
+    assert_int_equal(parse("{\"auditEvents\":[{\"id\":\"a\",\"eventData\":\"{}\"},{\"id\":\"b\","
+                           "\"eventData\":\"{}\"}]}",
+                           OT_INTAKE_PUT_AUDIT_EVENTS, &o, &in, &err),
+                     OT_E_LIMIT);
+    ot_intake_cleanup(&in);
+}
+
+static void test_intake_alloc_failures(void **state)
+{
+    (void)state;
+    if (!ot_alloc_fail_after(0)) {
+        skip(); /* built without fail points: not counted as a pass */
+    }
+    const char *bodies[] = {
+        "{" GOOD_FIELDS "}\n[1]\n{" GOOD_FIELDS ",\"eventID\":\"x\"}\n",
+        "{\"auditEvents\":[{\"id\":\"a\",\"eventData\":\"{\\\"eventVersion\\\":\\\"1.0\\\"}\"},"
+        "{\"id\":\"b\",\"eventData\":\"{\\\"eventVersion\\\":\\\"1.0\\\",\\\"userIdentity\\\":{},"
+        "\\\"eventTime\\\":\\\"2024-01-02T03:04:05Z\\\",\\\"eventSource\\\":\\\"a\\\","
+        "\\\"eventName\\\":\\\"b\\\",\\\"awsRegion\\\":\\\"us-east-1\\\"}\"}]}",
+    };
+    for (size_t f = 0; f < 2; f++) {
+        enum ot_intake_format fmt = f ? OT_INTAKE_PUT_AUDIT_EVENTS : OT_INTAKE_EVENTS;
+        unsigned long k;
+        for (k = 1; k < 500; k++) {
+            struct ot_intake in;
+            struct ot_error err;
+            struct ot_buf out = OT_BUF_INIT(1 << 16);
+            ot_alloc_fail_after(k);
+            ot_status st = parse(bodies[f], fmt, NULL, &in, &err);
+            if (st == OT_OK) {
+                st = ot_intake_response(&in, fmt, &out);
+            }
+            ot_alloc_fail_after(0);
+            ot_intake_cleanup(&in);
+            ot_buf_cleanup(&out);
+            if (st == OT_OK) {
+                break;
+            }
+            if (st != OT_E_NOMEM) {
+                fail_msg("format %zu, allocation %lu: status %d", f, k, st);
+            }
+        }
+        assert_true(k < 500);
+        assert_true(k > 2);
+    }
+}
+
 /* ---- setup ---------------------------------------------------------------- */
 
 static char vec_dir[256];
@@ -582,6 +995,13 @@ int main(void)
         cmocka_unit_test(test_bearer),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_auth_alloc_failures),
+        cmocka_unit_test(test_intake_formats),
+        cmocka_unit_test(test_intake_assigned_fields),
+        cmocka_unit_test(test_intake_mixed),
+        cmocka_unit_test(test_intake_malformed),
+        cmocka_unit_test(test_intake_caps),
+        cmocka_unit_test(test_put_audit_events),
+        cmocka_unit_test(test_intake_alloc_failures),
     };
     if (make_vectors() != 0) {
         return 1;
