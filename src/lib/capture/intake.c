@@ -819,6 +819,9 @@ ot_status ot_intake_parse(struct ot_sv body, enum ot_intake_format fmt,
         st = ot_fail(err, st, NULL,
                      st == OT_E_IO ? "no random bytes for an eventID" : "out of memory");
     }
+    if (st != OT_OK) {
+        ot_intake_cleanup(in); /* a batch is taken whole or not at all */
+    }
     ot_tape_cleanup(&r.tape);
     ot_buf_cleanup(&r.data);
     return st;
