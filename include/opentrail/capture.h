@@ -126,7 +126,8 @@ struct ot_intake {
  * caller's account. Bad records land in @in->failed with their index while
  * the good ones are kept. Returns OT_E_PARSE (malformed body as a whole:
  * nothing accepted), OT_E_LIMIT (more than max_records), OT_E_NOMEM, else
- * OT_OK. Free @in with ot_intake_cleanup() in every case.
+ * OT_OK. On any failure @in is left empty. Free @in with ot_intake_cleanup()
+ * in every case.
  */
 OT_API ot_status ot_intake_parse(struct ot_sv body, enum ot_intake_format fmt,
                                  const struct ot_intake_opts *o, struct ot_intake *in,
