@@ -2,7 +2,7 @@
 #
 #   make            optimised build: build/opentrail, build/libopentrail.a
 #   make test       deps, ASan+UBSan build, every unit, corpus and CLI test
-#   make run        the main job (the daemon comes with the capture issue)
+#   make run        the main job: opentrail serve on 127.0.0.1:8080, data in ./var
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make bench      benchmarks beside the reference tools (docs/benchmarks.md)
 #   make install PREFIX=/usr/local
@@ -11,6 +11,7 @@ CC       ?= cc
 PREFIX   ?= /usr/local
 BUILD    ?= build
 FUZZ_SECONDS ?= 60
+DATA_DIR ?= var
 
 WARN    := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
@@ -119,9 +120,7 @@ $(BUILD)/bench/%: bench/%.c
 
 # --- the main job -------------------------------------------------------------
 run: deps $(BUILD)/opentrail
-	@echo "opentrail: the daemon (opentrail serve) comes with the capture issue (#5)."
-	@echo "opentrail: meanwhile, read CloudTrail logs with: $(BUILD)/opentrail cat --help"
-	@$(BUILD)/opentrail --version
+	$(BUILD)/opentrail --data-dir $(DATA_DIR) serve
 
 install: $(BUILD)/opentrail
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/opentrail
