@@ -82,13 +82,21 @@ OT_API ot_status ot_spool_read(struct ot_spool *s, uint64_t from, uint64_t max_b
 OT_API ot_status ot_spool_checkpoint(struct ot_spool *s, uint64_t pos, struct ot_error *err);
 
 struct ot_spool_stats {
-    uint64_t checkpoint; /* replay starts here */
-    uint64_t durable;    /* everything before this is on disk */
-    uint64_t end;        /* where the next append goes */
-    uint64_t syncs;      /* fdatasync calls so far */
+    uint64_t checkpoint;    /* replay starts here */
+    uint64_t durable;       /* everything before this is on disk */
+    uint64_t end;           /* where the next append goes */
+    uint64_t syncs;         /* fdatasync calls so far */
     uint64_t pending_bytes; /* end - checkpoint */
+    uint64_t cut_bytes;     /* torn bytes cut from the end on open (kept in <segment>.cut-<at>) */
 };
 OT_API void ot_spool_stats(struct ot_spool *s, struct ot_spool_stats *out);
+
+/**
+ * ot_spool_skip_damaged() - where reading can go on after a frame at @pos
+ * that fails its check (ot_spool_read said OT_E_PARSE): the next segment's
+ * start, or the durable end. The caller reports the bytes it skips.
+ */
+OT_API uint64_t ot_spool_skip_damaged(struct ot_spool *s, uint64_t pos);
 
 /**
  * ot_spool_wait() - block until the durable end passes @pos or @timeout_ms

@@ -39,11 +39,11 @@
 #include "opentrail/spool.h"
 #include "opentrail/store.h"
 
-#define PATH_BYTES      4096u
-#define READ_BATCH      (4u * 1024u * 1024u)
-#define LAT_BUCKETS     12
-#define MAX_ARGS_QUERY  8192u
-#define RETRY_AFTER_S   "2"
+#define PATH_BYTES       4096u
+#define READ_BATCH       (4u * 1024u * 1024u)
+#define LAT_BUCKETS      12
+#define MAX_ARGS_QUERY   8192u
+#define RETRY_AFTER_S    "2"
 #define DELIVERY_WAIT_MS 200u
 
 static const double lat_bounds_s[LAT_BUCKETS] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -208,8 +208,8 @@ static void trails_of(const struct ot_config *c, const struct ot_backend *b, str
         *lt = (struct ot_live_trail){ .name = ct->name,
                                       .bucket = ct->s3_bucket_name,
                                       .prefix = ct->s3_key_prefix,
-                                      .org_id = ct->is_organization_trail ? ct->organization_id
-                                                                          : NULL,
+                                      .org_id =
+                                          ct->is_organization_trail ? ct->organization_id : NULL,
                                       .home_region = ct->home_region,
                                       .account_id = ct->account,
                                       .validation = ct->log_file_validation_enabled,
@@ -253,8 +253,8 @@ static bool on_frame(void *ctx, struct ot_sv rec, uint64_t pos, uint64_t next)
     struct ot_read_result res;
     struct ot_error err;
     f->json = rec;
-    ot_status st =
-        ot_reader_read_mem(f->reader, rec.p, rec.n, "spool", on_spooled_record, NULL, f, &res, &err);
+    ot_status st = ot_reader_read_mem(f->reader, rec.p, rec.n, "spool", on_spooled_record, NULL, f,
+                                      &res, &err);
     if (f->st != OT_OK) {
         return false;
     }
@@ -345,6 +345,19 @@ static void *delivery_main(void *arg)
                 uint64_t next;
                 f.now = now_ms();
                 st = ot_spool_read(d->spool, pos, READ_BATCH, on_frame, &f, &next, &err);
+                if (st == OT_E_PARSE && f.st == OT_OK) {
+                    /* a frame damaged on disk after it was acknowledged: say so loudly,
+                     * deliver the rest rather than stall every trail behind it */
+                    uint64_t skip = ot_spool_skip_damaged(d->spool, f.done);
+                    log_err("SPOOL DAMAGED: skipping to the next segment", &err);
+                    logf_("spool bytes %" PRIu64 " to %" PRIu64 " were not delivered", f.done,
+                          skip);
+                    atomic_fetch_add(&d->n.delivery_errors, 1);
+                    f.done = skip;
+                    pos = skip;
+                    st = OT_OK;
+                    continue;
+                }
                 if (st == OT_OK && f.st != OT_OK) {
                     st = f.st;
                     err = f.err;
@@ -421,8 +434,12 @@ struct request {
 
 static void count_status(struct daemon *d, unsigned code)
 {
-    int i = code < 300 ? 0 : code == 400 ? 1 : (code == 401 || code == 403) ? 2 : code == 413 ? 3
-                         : code == 503 ? 4 : 5;
+    int i = code < 300                     ? 0
+            : code == 400                  ? 1
+            : (code == 401 || code == 403) ? 2
+            : code == 413                  ? 3
+            : code == 503                  ? 4
+                                           : 5;
     atomic_fetch_add(&d->n.requests[i], 1);
 }
 
@@ -430,8 +447,8 @@ static enum MHD_Result respond(struct daemon *d, struct MHD_Connection *conn, un
                                const char *ctype, struct ot_buf *body, bool retry_after)
 {
     count_status(d, code);
-    struct MHD_Response *r = MHD_create_response_from_buffer(body->len, body->data,
-                                                             MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_COPY);
     ot_buf_cleanup(body);
     if (r == NULL) {
         return MHD_NO;
@@ -493,8 +510,8 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 
 static bool unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
 }
 
 static ot_status enc(struct ot_buf *b, const char *s)
@@ -604,9 +621,10 @@ static enum MHD_Result ingest(struct daemon *d, struct MHD_Connection *conn, con
         ot_intake_cleanup(&in);
         char m[768];
         ot_error_format(&err, m, sizeof(m));
-        return st == OT_E_LIMIT  ? respond_error(d, conn, 413, "BatchTooLarge", "%s", m)
-               : st == OT_E_NOMEM ? respond_error(d, conn, 503, "ServiceUnavailable", "out of memory")
-                                  : respond_error(d, conn, 400, "InvalidRequest", "%s", m);
+        return st == OT_E_LIMIT ? respond_error(d, conn, 413, "BatchTooLarge", "%s", m)
+               : st == OT_E_NOMEM
+                   ? respond_error(d, conn, 503, "ServiceUnavailable", "out of memory")
+                   : respond_error(d, conn, 400, "InvalidRequest", "%s", m);
     }
     if (in.nok > 0) {
         struct ot_sv *recs = ot_calloc(in.nok, sizeof(*recs));
@@ -668,10 +686,10 @@ static enum MHD_Result metrics(struct daemon *d, struct MHD_Connection *conn)
         st = ot_buf_printf(&b, "opentrail_http_requests_total{code=\"%s\"} %llu\n", classes[i],
                            (unsigned long long)atomic_load(&d->n.requests[i]));
     }
-#define METRIC(name, type, help, val)                                                             \
-    if (st == OT_OK) {                                                                            \
-        st = ot_buf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type,  \
-                           name, (unsigned long long)(val));                                      \
+#define METRIC(name, type, help, val)                                                           \
+    if (st == OT_OK) {                                                                          \
+        st = ot_buf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, \
+                           name, (unsigned long long)(val));                                    \
     }
     METRIC("opentrail_events_accepted_total", "counter", "Records acknowledged (durable).",
            atomic_load(&d->n.accepted));
@@ -679,8 +697,8 @@ static enum MHD_Result metrics(struct daemon *d, struct MHD_Connection *conn)
            atomic_load(&d->n.rejected));
     METRIC("opentrail_spooled_bytes_total", "counter", "Record bytes written to the spool.",
            atomic_load(&d->n.spooled_bytes));
-    METRIC("opentrail_spool_pending_bytes", "gauge",
-           "Spooled bytes not yet in a durable log file.", ss.pending_bytes);
+    METRIC("opentrail_spool_pending_bytes", "gauge", "Spooled bytes not yet in a durable log file.",
+           ss.pending_bytes);
     METRIC("opentrail_spool_syncs_total", "counter", "fdatasync calls of the spool (group commit).",
            ss.syncs);
     METRIC("opentrail_delivered_records_total", "counter", "Records placed in trails' log files.",
@@ -733,9 +751,8 @@ static enum MHD_Result simple(struct daemon *d, struct MHD_Connection *conn, uns
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     struct daemon *d = cls;
@@ -757,8 +774,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (!rq->too_large &&
-            ot_buf_append(&rq->body, upload_data, *upload_data_size) != OT_OK) {
+        if (!rq->too_large && ot_buf_append(&rq->body, upload_data, *upload_data_size) != OT_OK) {
             rq->too_large = true; /* the buffer freed itself; the rest is dropped */
         }
         *upload_data_size = 0;
@@ -903,6 +919,11 @@ int otd_serve(const struct otd_opts *o)
     }
     struct ot_spool_stats ss;
     ot_spool_stats(d->spool, &ss);
+    if (ss.cut_bytes > 0) {
+        logf_("spool: %" PRIu64 " bytes of a torn last append (never acknowledged) were cut and "
+              "kept in %s/*.cut-*",
+              ss.cut_bytes, d->spool_dir);
+    }
     if (ss.pending_bytes > 0) {
         logf_("spool: %" PRIu64 " bytes to replay from position %" PRIu64, ss.pending_bytes,
               ss.checkpoint);
@@ -940,13 +961,12 @@ int otd_serve(const struct otd_opts *o)
         goto out;
     }
     unsigned threads = 4;
-    mhd = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)port, NULL,
-        NULL, on_request, d, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, d, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&sin,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)d->c->limits.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_END);
+    mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+                           (uint16_t)port, NULL, NULL, on_request, d, MHD_OPTION_EXTERNAL_LOGGER,
+                           mhd_log, d, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+                           MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+                           (unsigned)d->c->limits.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+                           30u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_END);
     if (mhd == NULL) {
         logf_("cannot listen on %s:%u: %s (is another opentrail running? set Listener.Port)", addr,
               port, strerror(errno));

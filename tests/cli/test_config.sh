@@ -20,8 +20,8 @@ if grep -qF -- "$secret" "$T/out"; then notok "config show prints the secret"; e
 expect_grep "config show redacts" "SecretAccessKey: \"<redacted>\"" "$T/out"
 expect_grep "default trail is multi-region" "IsMultiRegionTrail: true" "$T/out"
 expect_grep "default trail validates" "LogFileValidationEnabled: true" "$T/out"
-expect_rc "serve without --check-config" 2 "$OT" --data-dir "$D" serve
-expect_grep "serve says the daemon is next" "use --check-config" "$T/err"
+expect_rc "serve with a port that is not a port" 2 "$OT" --data-dir "$D" serve --listen 127.0.0.1:99999
+expect_grep "serve says what to give" "give an IPv4 address and a port" "$T/err"
 expect_rc "config doc" 0 "$OT" config doc
 # docs/config.md starts with the generated reference; hand-written sections follow
 if head -c "$(wc -c <"$T/out")" "$(dirname "$0")/../../docs/config.md" | cmp -s - "$T/out"; then

@@ -27,10 +27,10 @@
 
 #include "core/private.h"
 
-#define FRAME_HDR     8u
-#define MAX_SEGMENTS  65536u
-#define PATH_BYTES    4096u
-#define READ_BUF_MIN  (256u * 1024u)
+#define FRAME_HDR    8u
+#define MAX_SEGMENTS 65536u
+#define PATH_BYTES   4096u
+#define READ_BUF_MIN (256u * 1024u)
 
 struct segment {
     uint64_t base, size;
@@ -44,8 +44,8 @@ struct ot_spool {
     pthread_cond_t fresh;  /* for the reader: durable moved */
     struct segment *segs;  /* segs[nsegs-1] is the one appended to */
     size_t nsegs, cap;
-    int wfd;               /* the last segment, open for appending */
-    uint64_t end, durable, checkpoint, syncs;
+    int wfd; /* the last segment, open for appending */
+    uint64_t end, durable, checkpoint, syncs, cut_bytes;
     bool syncing, woken;
     /* reader side (one thread) */
     int rfd;
@@ -181,7 +181,26 @@ static ot_status recover_tail(struct ot_spool *s, struct ot_error *err)
         off += FRAME_HDR + len;
     }
     if (off != last->size) {
-        /* a frame that was never acknowledged: its append had not been synced */
+        /* a torn append: it was never synced, so never acknowledged. The bytes are
+         * kept aside (as WALs do, cut at the first bad frame) so nothing goes silently */
+        char aside[PATH_BYTES + 32];
+        (void)snprintf(aside, sizeof(aside), "%s.cut-%" PRIu64, p, off);
+        size_t n = (size_t)(last->size - off);
+        unsigned char *tail = ot_malloc(n ? n : 1);
+        int afd = tail ? open(aside, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+        bool saved = afd >= 0 && pread(fd, tail, n, (off_t)off) == (ssize_t)n &&
+                     write(afd, tail, n) == (ssize_t)n && fsync(afd) == 0;
+        if (afd >= 0) {
+            saved = close(afd) == 0 && saved;
+        }
+        ot_free(tail);
+        if (!saved) {
+            st = ot_fail(err, OT_E_IO, "free disk space, or move the segment aside by hand",
+                         "spool: cannot keep the torn end of a segment aside");
+            ot_error_at(err, "%s", aside);
+            goto out;
+        }
+        s->cut_bytes += n;
         if (ftruncate(fd, (off_t)off) != 0 || fdatasync(fd) != 0) {
             st = sys_fail(err, errno, "cannot cut a torn frame", p);
             goto out;
@@ -293,10 +312,10 @@ ot_status ot_spool_open(const struct ot_spool_opts *o, struct ot_spool **out, st
         const struct segment *last = &s->segs[s->nsegs - 1];
         s->end = last->base + last->size;
         if (s->segs[0].base > s->checkpoint) {
-            st = ot_fail(err, OT_E_PARSE, "restore the missing segments from a backup",
-                         "spool segments before %016" PRIx64 " are missing (checkpoint %" PRIu64
-                         ")",
-                         s->segs[0].base, s->checkpoint);
+            st =
+                ot_fail(err, OT_E_PARSE, "restore the missing segments from a backup",
+                        "spool segments before %016" PRIx64 " are missing (checkpoint %" PRIu64 ")",
+                        s->segs[0].base, s->checkpoint);
             ot_error_at(err, "%s", s->dir);
             goto fail;
         }
@@ -587,8 +606,8 @@ ot_status ot_spool_read(struct ot_spool *s, uint64_t from, uint64_t max_bytes, o
     size_t at = 0;
     while (at + FRAME_HDR <= got) {
         const unsigned char *h = (const unsigned char *)s->rbuf.data + at;
-        uint32_t len = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
-                       (uint32_t)h[3] << 24;
+        uint32_t len =
+            (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
         if (len == 0 || len > OT_SPOOL_MAX_FRAME || at + FRAME_HDR + len > span) {
             return ot_fail(err, OT_E_PARSE, "the spool was changed on disk; restore it",
                            "spool: bad frame at position %" PRIu64, from + at);
@@ -602,8 +621,8 @@ ot_status ot_spool_read(struct ot_spool *s, uint64_t from, uint64_t max_bytes, o
             }
             got += need;
         }
-        uint32_t crc = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 |
-                       (uint32_t)h[7] << 24;
+        uint32_t crc =
+            (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
         const char *rec = s->rbuf.data + at + FRAME_HDR;
         if ((uint32_t)crc32(0L, (const unsigned char *)rec, len) != crc) {
             return ot_fail(err, OT_E_PARSE, "the spool was changed on disk; restore it",
@@ -658,6 +677,20 @@ ot_status ot_spool_checkpoint(struct ot_spool *s, uint64_t pos, struct ot_error 
     return OT_OK;
 }
 
+uint64_t ot_spool_skip_damaged(struct ot_spool *s, uint64_t pos)
+{
+    (void)pthread_mutex_lock(&s->mu);
+    uint64_t next = s->durable;
+    for (size_t i = 0; i < s->nsegs; i++) {
+        if (s->segs[i].base > pos) {
+            next = s->segs[i].base < next ? s->segs[i].base : next;
+            break;
+        }
+    }
+    (void)pthread_mutex_unlock(&s->mu);
+    return next;
+}
+
 void ot_spool_stats(struct ot_spool *s, struct ot_spool_stats *out)
 {
     (void)pthread_mutex_lock(&s->mu);
@@ -665,6 +698,7 @@ void ot_spool_stats(struct ot_spool *s, struct ot_spool_stats *out)
                                     .durable = s->durable,
                                     .end = s->end,
                                     .syncs = s->syncs,
-                                    .pending_bytes = s->end - s->checkpoint };
+                                    .pending_bytes = s->end - s->checkpoint,
+                                    .cut_bytes = s->cut_bytes };
     (void)pthread_mutex_unlock(&s->mu);
 }

@@ -20,9 +20,9 @@
  * lists comes from the journal; where each chain stands comes from the store.
  */
 #include <errno.h>
-#include <libdeflate.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libdeflate.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -31,10 +31,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/gzip.h"
 #include "opentrail/limits.h"
 #include "opentrail/prove.h"
 #include "opentrail/select.h"
-#include "core/gzip.h"
 #include "prove/prove_int.h"
 #include "store/store_int.h"
 
@@ -55,7 +55,7 @@ struct lgroup {
     struct ot_logfile lf;
     struct ot_chain_link link;
     bool has_link;
-    int64_t chain_start; /* start of the first digest when there is no link */
+    int64_t chain_start;          /* start of the first digest when there is no link */
     struct ot_logfile_info *pend; /* sealed, not yet in a digest; by delivery time */
     size_t npend, cap;
     bool announced; /* its G line is in the journal */
@@ -400,8 +400,7 @@ static ot_status j_group(struct ot_live *lv, struct lgroup *g)
                          g->region);
 }
 
-static ot_status j_file(struct ot_live *lv, const struct lgroup *g,
-                        const struct ot_logfile_info *f)
+static ot_status j_file(struct ot_live *lv, const struct lgroup *g, const struct ot_logfile_info *f)
 {
     return ot_buf_printf(&lv->jline,
                          "F %s\t%s\t%s\t%s\t%" PRId64 "\t%s\t%" PRId64 "\t%" PRId64 "\t%" PRIu64
@@ -476,15 +475,14 @@ static ot_status read_back(struct ot_live *lv, struct lgroup *g, const char *key
     if (st == OT_OK && rb.st != OT_OK) {
         st = ot_fail(err, rb.st, NULL, "out of memory");
     }
-    if (st != OT_OK || info == NULL) {
-        goto out;
+    if (st == OT_OK && info != NULL) {
+        ot_sha256_hex(raw.data, raw.len, info->hash_hex);
+        info->bytes_json = raw.len;
+        info->bytes_gz = gz.len;
+        info->records = res.records;
+        info->oldest_ms = rb.lo;
+        info->newest_ms = rb.hi;
     }
-    ot_sha256_hex(raw.data, raw.len, info->hash_hex);
-    info->bytes_json = raw.len;
-    info->bytes_gz = gz.len;
-    info->records = res.records;
-    info->oldest_ms = rb.lo;
-    info->newest_ms = rb.hi;
 out:
     ot_buf_cleanup(&gz);
     ot_buf_cleanup(&raw);
@@ -591,8 +589,7 @@ static ot_status read_journal(struct ot_live *lv, struct jfile **files, size_t *
             int ti = ok ? trail_index(lv, f[0]) : -1;
             struct lgroup *g = NULL;
             if (ok && ti >= 0 && name_ok(ot_sv_cstr(f[1])) && name_ok(ot_sv_cstr(f[2]))) {
-                st = group_get(lv, (uint32_t)ti, ot_sv_cstr(f[1]), ot_sv_cstr(f[2]), true, &g,
-                               err);
+                st = group_get(lv, (uint32_t)ti, ot_sv_cstr(f[1]), ot_sv_cstr(f[2]), true, &g, err);
                 if (st != OT_OK) {
                     goto out;
                 }
@@ -726,8 +723,8 @@ static ot_status compact(struct ot_live *lv, int64_t now_ms, struct ot_error *er
         if (!g->announced) {
             continue;
         }
-        st = ot_buf_printf(&all, "G %s\t%s\t%s\n", lv->trails[g->trail].name, g->account,
-                           g->region);
+        st =
+            ot_buf_printf(&all, "G %s\t%s\t%s\n", lv->trails[g->trail].name, g->account, g->region);
         for (size_t k = 0; k < g->npend && st == OT_OK; k++) {
             ot_buf_reset(&lv->jline);
             st = j_file(lv, g, &g->pend[k]);
@@ -737,8 +734,8 @@ static ot_status compact(struct ot_live *lv, int64_t now_ms, struct ot_error *er
         }
     }
     for (size_t i = 0; i < lv->nrecent && st == OT_OK; i++) {
-        if (!lv->recent[i].after_c && pending_file(lv->g[lv->recent[i].group],
-                                                   lv->recent[i].key) == NULL) {
+        if (!lv->recent[i].after_c &&
+            pending_file(lv->g[lv->recent[i].group], lv->recent[i].key) == NULL) {
             st = recent_line(lv, &lv->recent[i], &all);
         }
     }
@@ -807,8 +804,8 @@ ot_status ot_live_open(const struct ot_live_opts *o, const struct ot_live_trail 
         lv->o.dedupe_max = 2000000;
     }
     if (o->state_dir == NULL || o->keys_dir == NULL ||
-        (size_t)snprintf(lv->journal, sizeof(lv->journal), "%s/delivery.journal",
-                         o->state_dir) >= sizeof(lv->journal)) {
+        (size_t)snprintf(lv->journal, sizeof(lv->journal), "%s/delivery.journal", o->state_dir) >=
+            sizeof(lv->journal)) {
         st = ot_fail(err, OT_E_USAGE, NULL, "state folder missing or too long");
         goto fail;
     }
@@ -960,7 +957,7 @@ static ot_status seal_groups(struct ot_live *lv, struct lgroup *only, int64_t no
 {
     ot_status st = OT_OK;
     int64_t delivery = floor_to(now_ms, 1000);
-    char (*keys)[1024] = NULL;
+    char(*keys)[1024] = NULL;
     size_t n = 0;
     struct lgroup **gs = ot_calloc(lv->ng ? lv->ng : 1, sizeof(*gs));
     keys = ot_calloc(lv->ng ? lv->ng : 1, sizeof(*keys));
@@ -1120,8 +1117,10 @@ static ot_status write_digests(struct ot_live *lv, struct lgroup *g, int64_t now
         for (size_t k = 0; k < n; k++) {
             ot_free(g->pend[k].key);
         }
-        memmove(g->pend, g->pend + n, (g->npend - n) * sizeof(*g->pend));
-        g->npend -= n;
+        if (n > 0) {
+            memmove(g->pend, g->pend + n, (g->npend - n) * sizeof(*g->pend));
+            g->npend -= n;
+        }
         s = e;
     }
     return OT_OK;
@@ -1190,8 +1189,8 @@ ot_status ot_live_add(struct ot_live *lv, const struct ot_record *rec, struct ot
     return OT_OK;
 }
 
-static ot_status tick(struct ot_live *lv, int64_t now_ms, bool force, bool final,
-                     bool *all_sealed, struct ot_error *err)
+static ot_status tick(struct ot_live *lv, int64_t now_ms, bool force, bool final, bool *all_sealed,
+                      struct ot_error *err)
 {
     ot_status st = OT_OK;
     *all_sealed = false;
@@ -1224,8 +1223,7 @@ ot_status ot_live_tick(struct ot_live *lv, int64_t now_ms, bool force, bool *all
     return tick(lv, now_ms, force, false, all_sealed, err);
 }
 
-ot_status ot_live_finish(struct ot_live *lv, int64_t now_ms, bool *all_sealed,
-                         struct ot_error *err)
+ot_status ot_live_finish(struct ot_live *lv, int64_t now_ms, bool *all_sealed, struct ot_error *err)
 {
     return tick(lv, now_ms, true, true, all_sealed, err);
 }
