@@ -141,6 +141,7 @@ struct ot_config {
     uint32_t nalarms;
     struct ot_conf_notifier *notifiers;
     uint32_t nnotifiers;
+    bool encrypt_at_rest; /* local backend: seal new objects (docs/encryption.md) */
 };
 
 /**

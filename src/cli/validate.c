@@ -394,6 +394,7 @@ int cli_validate(int argc, char **argv, const struct cli_global *g)
     struct ot_backend b = { 0 };
     struct ot_error err;
     struct ot_validate_result res = { 0 };
+    struct ot_kek_ring *kring = NULL;
     ot_error_clear(&err);
     ot_status st = OT_OK;
     if (s3.endpoint != NULL) {
@@ -402,7 +403,15 @@ int cli_validate(int argc, char **argv, const struct cli_global *g)
             goto out;
         }
     } else {
+        /* objects encrypted at rest open with the KEKs of DATA_DIR/keys */
+        rc = cli_kek_ring_load(&kring, true);
+        if (rc != CLI_OK) {
+            goto out;
+        }
         st = ot_store_local_open(root, &b, &err);
+        if (st == OT_OK) {
+            st = ot_store_local_encrypt(&b, kring, false, &err);
+        }
     }
     if (st == OT_OK) {
         st = ot_validate(&b, &ring, &o, &res, &err);
@@ -428,5 +437,6 @@ out:
     ot_validate_result_cleanup(&res);
     ot_store_close(&b);
     ot_keyring_cleanup(&ring);
+    ot_kek_ring_free(kring);
     return rc;
 }

@@ -727,6 +727,12 @@ const struct ot_conf_key ot_conf_root_keys[] = {
       .sub = notifier_keys,
       .check = notifier_check,
       .help = "where alarm changes go" },
+    { .name = "EncryptAtRest",
+      .type = CFK_BOOL,
+      .off = OFF(struct ot_config, encrypt_at_rest),
+      .def = "false",
+      .help = "local backend: encrypt every new object with a per-object key wrapped by the "
+              "current key-encryption key in <data dir>/keys (docs/encryption.md)" },
     { .name = NULL },
 };
 

@@ -32,7 +32,16 @@
 #define DIGEST_MAX_JSON (256u << 20)
 #define LOG_MAX_JSON    ((size_t)2 << 30)
 
-enum log_verdict { LV_VALID = 0, LV_NOT_FOUND, LV_FORMAT, LV_MISMATCH, LV_TRAILING, LV_SYSTEM };
+enum log_verdict {
+    LV_VALID = 0,
+    LV_NOT_FOUND,
+    LV_FORMAT,
+    LV_MISMATCH,
+    LV_TRAILING,
+    LV_SYSTEM,
+    LV_SEALED_ALTERED, /* encrypted at rest and its GCM tag fails */
+    LV_NOKEY,          /* encrypted with a KEK we do not have: stops the run */
+};
 
 struct logtask {
     size_t item;
@@ -73,6 +82,8 @@ struct vctx {
     char newest_listed[17];
     struct libdeflate_decompressor *dec;
     bool nomem;
+    atomic_bool nokey;         /* a log file sealed with a KEK we do not have */
+    struct ot_error nokey_err; /* written by the worker that set nokey */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -358,6 +369,13 @@ static enum dverdict load_digest(struct vctx *c, const char *bucket, const char 
     ot_status st = c->b->ops->get(c->b->be, bucket, key, &gz, &meta, &e2);
     if (st == OT_E_IO && e2.sys_errno == ENOENT) {
         v = DV_MISSING;
+        goto out;
+    }
+    if (st == OT_E_TAMPER) {
+        /* encrypted at rest, and its bytes do not authenticate */
+        invalid_digest(c, bucket, key,
+                       "signature verification failed (encrypted at rest, and its "
+                       "authentication tag fails: altered on disk)");
         goto out;
     }
     if (st == OT_E_NOMEM || (st != OT_OK && st != OT_E_LIMIT)) {
@@ -707,6 +725,17 @@ static void hash_one(struct vctx *c, struct libdeflate_decompressor *dec, struct
         t->v = LV_SYSTEM;
         return;
     }
+    if (st == OT_E_TAMPER) {
+        t->v = LV_SEALED_ALTERED;
+        return;
+    }
+    if (st == OT_E_USAGE && e2.sys_errno == ENOKEY) {
+        t->v = LV_NOKEY;
+        if (!atomic_exchange(&c->nokey, true)) {
+            c->nokey_err = e2; /* the first one; read after the workers are joined */
+        }
+        return;
+    }
     if (st != OT_OK) {
         t->v = LV_FORMAT;
         return;
@@ -791,6 +820,10 @@ static ot_status hash_logs(struct vctx *c)
     if (atomic_load(&p.nomem)) {
         return ot_fail(c->err, OT_E_NOMEM, NULL, "out of memory hashing log files");
     }
+    if (atomic_load(&c->nokey)) {
+        *c->err = c->nokey_err; /* a verdict without the key would be a guess */
+        return OT_E_USAGE;
+    }
     for (size_t i = 0; i < c->ntasks; i++) {
         struct logtask *t = &c->tasks[i];
         struct ot_vitem *it = &c->res->items[t->item];
@@ -810,6 +843,11 @@ static ot_status hash_logs(struct vctx *c)
             break;
         case LV_TRAILING:
             why = "unexpected data after end of compressed stream";
+            break;
+        case LV_SEALED_ALTERED:
+        case LV_NOKEY:
+            why = "hash value doesn't match (encrypted at rest, and its authentication tag "
+                  "fails: altered on disk)";
             break;
         }
         char msg[4096];

@@ -9,6 +9,9 @@
  * overwrites a sealed object), fsync of the folder. The sidecar is put first,
  * so an object that is visible always has its metadata. Listing is S3's: every
  * key under a prefix, in byte order, after an optional start-after key.
+ * With encryption at rest (ot_store_local_encrypt, store/crypt.c) objects are
+ * sealed on put and opened on get whatever the setting, by their magic; the
+ * sidecar stays plain, as the AWS CLI validator driver reads it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include "opentrail/limits.h"
+#include "opentrail/record.h"
 #include "opentrail/store.h"
 #include "store/store_int.h"
 
@@ -33,8 +37,10 @@
 
 struct local {
     char *root;
-    bool defer;   /* batch mode: folder fsyncs wait for flush() */
-    char **dirty; /* folders whose entries changed since the last flush */
+    bool defer;                     /* batch mode: folder fsyncs wait for flush() */
+    bool seal;                      /* seal every object put (encryption at rest) */
+    const struct ot_kek_ring *ring; /* borrowed: opens sealed objects; NULL none */
+    char **dirty;                   /* folders whose entries changed since the last flush */
     size_t ndirty, cap;
 };
 
@@ -303,7 +309,45 @@ static ot_status local_put(void *be, const char *bucket, const char *key, const 
             return st;
         }
     }
-    return put_file(l, path, data, n, 0440, err);
+    if (!l->seal) {
+        return put_file(l, path, data, n, 0440, err);
+    }
+    struct ot_buf sealed = OT_BUF_INIT(SIZE_MAX - 1);
+    st = ot_seal(l->ring, data, n, &sealed, err);
+    if (st == OT_OK) {
+        st = put_file(l, path, sealed.data, sealed.len, 0440, err);
+    } else {
+        ot_error_at(err, "%s", path);
+    }
+    ot_buf_cleanup(&sealed);
+    return st;
+}
+
+/* @data[@start..] was read from @path: open it in place when it is sealed. */
+static ot_status unseal_tail(const struct local *l, const char *path, struct ot_buf *data,
+                             size_t start, struct ot_error *err)
+{
+    if (!ot_is_sealed(data->data + start, data->len - start)) {
+        return OT_OK;
+    }
+    struct ot_buf plain = OT_BUF_INIT(data->limit);
+    ot_status st = ot_unseal(l->ring, data->data + start, data->len - start, &plain, err);
+    if (st == OT_OK) {
+        data->len = start;
+        st = ot_buf_append(data, plain.data ? plain.data : "", plain.len);
+        if (st != OT_OK) {
+            st = ot_fail(err, st, NULL, "out of memory");
+        }
+    }
+    if (st != OT_OK) {
+        if (data->data != NULL) {
+            data->len = start; /* never the sealed bytes as if they were the object */
+            data->data[start] = '\0';
+        }
+        ot_error_at(err, "%s", path);
+    }
+    ot_buf_cleanup(&plain);
+    return st;
 }
 
 static ot_status read_into(const char *path, struct ot_buf *out, struct ot_error *err)
@@ -367,8 +411,12 @@ static ot_status local_get(void *be, const char *bucket, const char *key, struct
     if (st == OT_OK) {
         st = obj_path(l, bucket, key, "", path, err);
     }
+    size_t start = data->len;
     if (st == OT_OK) {
         st = read_into(path, data, err);
+    }
+    if (st == OT_OK) {
+        st = unseal_tail(l, path, data, start, err);
     }
     if (st == OT_OK && meta_json != NULL) {
         st = obj_path(l, bucket, key, ".meta.json", path, err);
@@ -401,6 +449,18 @@ static ot_status local_head(void *be, const char *bucket, const char *key, uint6
         return sys_fail(err, ENOENT, "no such object", path);
     }
     *size = (uint64_t)sb.st_size;
+    if (sb.st_size >= (off_t)OT_SEAL_OVERHEAD) {
+        /* a sealed object: its size is the plain size, as S3 reports it */
+        char magic[OT_SEALED_MAGIC_LEN];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+            ot_is_sealed(magic, sizeof(magic))) {
+            *size -= OT_SEAL_OVERHEAD;
+        }
+        if (fd >= 0) {
+            (void)close(fd); /* read-only */
+        }
+    }
     return OT_OK;
 }
 
@@ -626,6 +686,23 @@ ot_status ot_store_local_open(const char *root, struct ot_backend *out, struct o
     }
     out->ops = &local_ops;
     out->be = l;
+    return OT_OK;
+}
+
+ot_status ot_store_local_encrypt(struct ot_backend *b, const struct ot_kek_ring *ring,
+                                 bool seal_puts, struct ot_error *err)
+{
+    if (b == NULL || b->ops != &local_ops) {
+        return ot_fail(err, OT_E_USAGE, "use the S3 store's own encryption (--s3-sse)",
+                       "encryption at rest by opentrail is for the local backend");
+    }
+    if (seal_puts && ot_kek_current(ring) == NULL) {
+        return ot_fail(err, OT_E_USAGE, "run opentrail keys kek-generate",
+                       "encryption at rest is on but there is no current key-encryption key");
+    }
+    struct local *l = b->be;
+    l->ring = ring;
+    l->seal = seal_puts;
     return OT_OK;
 }
 
