@@ -30,6 +30,7 @@ static const struct cli_cmd commands[] = {
     { "ingest", cli_ingest, "records into a trail: log files, hourly signed digests" },
     { "keys", cli_keys, "digest signing keys and encryption keys: generate, list, rotate" },
     { "export", cli_export, "write a bucket's objects decrypted, for other tools" },
+    { "lifecycle", cli_lifecycle, "archive tier, expiry and retention lock: plan, run, delete" },
     { "validate", cli_validate, "validate log files and digests as aws cloudtrail validate-logs" },
     { "cost", cli_cost, "what trails cost and could save: from a scenario or measured logs" },
     { "audit", cli_audit,

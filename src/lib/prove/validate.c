@@ -606,7 +606,20 @@ static ot_status walk_chain(struct vctx *c)
             ot_error_at(c->err, "s3://%s/%s", bucket, key);
             goto out;
         }
-        if (v == DV_MISSING) {
+        int64_t kd = 0;
+        bool expired = false;
+        for (size_t i = 0; v == DV_MISSING && i < c->o->nexpired && key_date(key, &kd); i++) {
+            expired = c->o->expired[i].from_ms <= kd && kd <= c->o->expired[i].to_ms;
+            if (expired) {
+                break;
+            }
+        }
+        if (expired) {
+            c->res->expired_digests++;
+            (void)add_item(c, OT_VI_EXPIRED, true, bucket, key,
+                           "Digest file\ts3://%s/%s\texpired by lifecycle rule [opentrail]", bucket,
+                           key);
+        } else if (v == DV_MISSING) {
             count_digest(c, false);
             (void)add_item(c, OT_VI_DIGEST, false, bucket, key,
                            "%sDigest file\ts3://%s/%s\tINVALID: not found", pass_tag(c), bucket,

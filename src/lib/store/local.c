@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "opentrail/keep.h"
 #include "opentrail/limits.h"
 #include "opentrail/record.h"
 #include "opentrail/store.h"
@@ -40,6 +41,7 @@ struct local {
     bool defer;                     /* batch mode: folder fsyncs wait for flush() */
     bool seal;                      /* seal every object put (encryption at rest) */
     const struct ot_kek_ring *ring; /* borrowed: opens sealed objects; NULL none */
+    char *archive;                  /* the archive tier's root (lifecycle), or NULL */
     char **dirty;                   /* folders whose entries changed since the last flush */
     size_t ndirty, cap;
 };
@@ -240,6 +242,14 @@ static ot_status obj_path(const struct local *l, const char *bucket, const char 
     return OT_OK;
 }
 
+/* The archive tier's path of @key, when there is an archive tier. */
+static bool arch_path(const struct local *l, const char *bucket, const char *key,
+                      const char *suffix, char *out)
+{
+    return l->archive != NULL && (size_t)snprintf(out, PATH_BYTES, "%s/%s/%s%s", l->archive, bucket,
+                                                  key, suffix) < PATH_BYTES;
+}
+
 static ot_status put_file(struct local *l, const char *dst, const void *p, size_t n, mode_t mode,
                           struct ot_error *err)
 {
@@ -279,7 +289,9 @@ static ot_status local_put(void *be, const char *bucket, const char *key, const 
     if (st != OT_OK) {
         return st;
     }
-    if (access(path, F_OK) == 0) {
+    char apath[PATH_BYTES];
+    if (access(path, F_OK) == 0 ||
+        (arch_path(l, bucket, key, "", apath) && access(apath, F_OK) == 0)) {
         st = ot_fail(err, OT_E_USAGE, "sealed objects are never overwritten",
                      "object already exists");
         if (err != NULL) {
@@ -412,6 +424,10 @@ static ot_status local_get(void *be, const char *bucket, const char *key, struct
         st = obj_path(l, bucket, key, "", path, err);
     }
     size_t start = data->len;
+    if (st == OT_OK && l->archive != NULL && access(path, F_OK) != 0 &&
+        arch_path(l, bucket, key, "", path)) {
+        /* not in the hot tier: read the archive tier (lifecycle transitions) */
+    }
     if (st == OT_OK) {
         st = read_into(path, data, err);
     }
@@ -419,7 +435,12 @@ static ot_status local_get(void *be, const char *bucket, const char *key, struct
         st = unseal_tail(l, path, data, start, err);
     }
     if (st == OT_OK && meta_json != NULL) {
-        st = obj_path(l, bucket, key, ".meta.json", path, err);
+        bool archived = l->archive != NULL && strncmp(path, l->archive, strlen(l->archive)) == 0 &&
+                        path[strlen(l->archive)] == '/';
+        st = archived ? (arch_path(l, bucket, key, ".meta.json", path)
+                             ? OT_OK
+                             : ot_fail(err, OT_E_LIMIT, NULL, "object path too long"))
+                      : obj_path(l, bucket, key, ".meta.json", path, err);
         if (st == OT_OK && access(path, F_OK) == 0) {
             st = read_into(path, meta_json, err);
         } else if (st == OT_OK) {
@@ -442,7 +463,10 @@ static ot_status local_head(void *be, const char *bucket, const char *key, uint6
     if (st != OT_OK) {
         return st;
     }
-    if (stat(path, &sb) != 0) {
+    if (stat(path, &sb) != 0 && errno == ENOENT && arch_path(l, bucket, key, "", path) &&
+        stat(path, &sb) == 0) {
+        /* found in the archive tier */
+    } else if (stat(path, &sb) != 0) {
         return sys_fail(err, errno, errno == ENOENT ? "no such object" : "cannot stat", path);
     }
     if (!S_ISREG(sb.st_mode)) {
@@ -593,8 +617,26 @@ static ot_status local_list(void *be, const char *bucket, const char *prefix,
     memcpy(rel, prefix, dn);
     rel[dn] = '\0';
     st = walk(base, rel, dn, prefix, &k, 0);
+    if (st == OT_OK && l->archive != NULL) {
+        /* both tiers: an object moved to the archive is still in the bucket */
+        if ((size_t)snprintf(base, sizeof(base), "%s/%s/%.*s", l->archive, bucket, (int)dn,
+                             prefix) >= sizeof(base)) {
+            return ot_fail(err, OT_E_LIMIT, NULL, "prefix too long");
+        }
+        rel[dn] = '\0';
+        st = walk(base, rel, dn, prefix, &k, 0);
+    }
     if (st == OT_OK && k.n > 1) {
         qsort(k.v, k.n, sizeof(*k.v), cmp_keys);
+        size_t w = 1; /* an object caught between the tiers mid-transition is listed once */
+        for (size_t i = 1; i < k.n; i++) {
+            if (strcmp(k.v[i], k.v[w - 1]) == 0) {
+                ot_free(k.v[i]);
+            } else {
+                k.v[w++] = k.v[i];
+            }
+        }
+        k.n = w;
     }
     if (st != OT_OK) {
         st = ot_fail(err, st, st == OT_E_LIMIT ? "list a narrower prefix" : NULL,
@@ -649,6 +691,7 @@ static void local_close(void *be)
             ot_free(l->dirty[k]);
         }
         ot_free(l->dirty);
+        ot_free(l->archive);
         ot_free(l->root);
         ot_free(l);
     }
@@ -703,6 +746,22 @@ ot_status ot_store_local_encrypt(struct ot_backend *b, const struct ot_kek_ring 
     struct local *l = b->be;
     l->ring = ring;
     l->seal = seal_puts;
+    return OT_OK;
+}
+
+ot_status ot_store_local_set_archive(struct ot_backend *b, const char *archive_root,
+                                     struct ot_error *err)
+{
+    if (b == NULL || b->ops != &local_ops) {
+        return ot_fail(err, OT_E_USAGE, NULL, "the archive tier is for the local backend");
+    }
+    struct local *l = b->be;
+    char *a = ot_strndup(archive_root, strlen(archive_root));
+    if (a == NULL) {
+        return ot_fail(err, OT_E_NOMEM, NULL, "out of memory");
+    }
+    ot_free(l->archive);
+    l->archive = a;
     return OT_OK;
 }
 
