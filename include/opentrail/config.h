@@ -134,6 +134,16 @@ struct ot_conf_notifier {
     char *to;
 };
 
+/* One lifecycle rule (docs/lifecycle.md); days are 0 when not given. */
+struct ot_conf_lc_rule {
+    char *prefix; /* object keys it applies to; "" for all */
+    uint64_t transition_after_days;
+    int storage_class; /* index into ot_keep_class_name() order */
+    bool has_storage_class;
+    uint64_t expire_after_days;
+    uint64_t retain_at_least_days;
+};
+
 struct ot_config {
     struct ot_conf_listener listener;
     struct ot_conf_limits limits;
@@ -149,6 +159,9 @@ struct ot_config {
     uint32_t nalarms;
     struct ot_conf_notifier *notifiers;
     uint32_t nnotifiers;
+    bool encrypt_at_rest; /* local backend: seal new objects (docs/encryption.md) */
+    struct ot_conf_lc_rule *lifecycle_rules;
+    uint32_t nlifecycle_rules;
 };
 
 /**

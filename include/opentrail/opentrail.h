@@ -13,6 +13,7 @@
 #include "opentrail/capture.h"
 #include "opentrail/config.h"
 #include "opentrail/core.h"
+#include "opentrail/keep.h"
 #include "opentrail/limits.h"
 #include "opentrail/prove.h"
 #include "opentrail/record.h"

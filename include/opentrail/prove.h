@@ -157,6 +157,11 @@ OT_API void ot_chain_link_cleanup(struct ot_chain_link *l);
 
 /* ---- validation ------------------------------------------------------- */
 
+/* A span of delivery times, inclusive. */
+struct ot_time_range {
+    int64_t from_ms, to_ms;
+};
+
 struct ot_validate_opts {
     const char *trail_arn;
     const char *bucket;
@@ -169,6 +174,10 @@ struct ot_validate_opts {
     int64_t now_ms;
     unsigned jobs;     /* log-file hashing threads */
     bool extra_checks; /* opentrail's checks beyond the AWS CLI's */
+    /* digests deleted on purpose by a lifecycle rule (keep.h expired.json):
+     * one missing in these spans is reported OT_VI_EXPIRED, not INVALID */
+    const struct ot_time_range *expired;
+    size_t nexpired;
 };
 
 enum ot_vitem_kind {
@@ -176,6 +185,7 @@ enum ot_vitem_kind {
     OT_VI_LOG,        /* a log file listed by a valid digest */
     OT_VI_GAP,        /* "No log files were delivered ... between A and B" */
     OT_VI_EXTRA,      /* an opentrail finding the AWS CLI does not make */
+    OT_VI_EXPIRED,    /* a digest expired by a lifecycle rule: not a finding */
 };
 
 /* One line of the result, in the AWS CLI's order. */
@@ -192,6 +202,7 @@ struct ot_validate_result {
     size_t n, cap;
     unsigned long valid_digests, invalid_digests, valid_logs, invalid_logs, extra_findings;
     unsigned long valid_backfill, invalid_backfill; /* the backfill pass (2026 CLI) */
+    unsigned long expired_digests; /* missing on purpose (lifecycle), see OT_VI_EXPIRED */
     bool found_start_set, found_end_set;
     int64_t found_start_ms, found_end_ms;
     uint64_t bytes_hashed; /* inflated log bytes */

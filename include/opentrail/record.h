@@ -132,9 +132,23 @@ enum ot_shape {
 
 OT_API const char *ot_shape_name(enum ot_shape s);
 
+/*
+ * The first bytes of an object the local store sealed at rest (envelope
+ * encryption, docs/encryption.md). The reader opens such input through
+ * ot_read_opts.unseal, the store's ot_unseal(), and reports it otherwise.
+ */
+#define OT_SEALED_MAGIC     "\x89OTENC"
+#define OT_SEALED_MAGIC_LEN 6
+
+/* Append the plain bytes of the sealed object @in to @out (store's ot_unseal). */
+typedef ot_status (*ot_unseal_fn)(const void *ctx, const void *in, size_t n, struct ot_buf *out,
+                                  struct ot_error *err);
+
 struct ot_read_opts {
     uint64_t max_file_bytes; /* decompressed; 0 = OT_FILE_MAX_BYTES_DEFAULT */
     bool read_insights;      /* read Insights files as records instead of skipping them */
+    ot_unseal_fn unseal;     /* opens sealed input; NULL: it is reported as unreadable */
+    const void *unseal_ctx;  /* borrowed: the key ring, for the whole life of the reader */
 };
 
 struct ot_read_result {
@@ -144,6 +158,7 @@ struct ot_read_result {
     uint64_t bytes_in;   /* bytes read from the file */
     uint64_t bytes_json; /* decompressed bytes */
     bool is_gzip;
+    bool is_encrypted; /* sealed at rest, opened with ot_read_opts.unseal */
 };
 
 /* Return false to stop reading (the read ends with OT_OK). */

@@ -77,6 +77,98 @@ OT_API ot_status ot_store_local_open_batch(const char *root, struct ot_backend *
                                            struct ot_error *err);
 OT_API void ot_store_close(struct ot_backend *b);
 
+/* ---- encryption at rest (local backend; docs/encryption.md) ------------ */
+
+/*
+ * A sealed object: header, AES-256-GCM ciphertext of the plain bytes, tag.
+ *   0  6 magic "\x89OTENC"     6 1 version (1)      7 1 algorithm (1)
+ *   8  8 KEK id                16 12 wrap nonce      28 32 wrapped data key
+ *  60 16 wrap tag              76 12 data nonce      88 .. ciphertext, 16-byte tag
+ * The data key is fresh per object; the header is the ciphertext's AAD.
+ */
+#define OT_SEAL_HEADER_BYTES 88u
+#define OT_SEAL_TAG_BYTES    16u
+#define OT_SEAL_OVERHEAD     (OT_SEAL_HEADER_BYTES + OT_SEAL_TAG_BYTES)
+
+/* What the header of a sealed object says (the untrusted part, unchecked). */
+struct ot_seal_header {
+    unsigned version, algorithm;
+    char kek_id[17]; /* lowercase hex */
+    uint64_t plain_bytes;
+};
+
+/* Key-encryption keys loaded from a keys folder (opaque). */
+struct ot_kek_ring;
+
+/**
+ * ot_kek_load_dir() - every KEK in @dir (kek-<id>.key, 0600) and which one is
+ * current (kek-current). A missing folder gives an empty ring. Refuses a
+ * folder or key file that group or others may read (OT_E_USAGE), a damaged
+ * key file (OT_E_PARSE). On success *@out is the caller's: ot_kek_ring_free().
+ */
+OT_API ot_status ot_kek_load_dir(const char *dir, struct ot_kek_ring **out, struct ot_error *err);
+/**
+ * ot_kek_ring_new() - an empty ring, for keys that do not come from a folder
+ * (tests, fuzzing, a caller's own key store); ot_kek_ring_add() puts the
+ * 32-byte @key under the 16-hex-digit @id (OT_E_USAGE if not hex or taken)
+ * and makes it current when @current.
+ */
+OT_API ot_status ot_kek_ring_new(struct ot_kek_ring **out);
+OT_API ot_status ot_kek_ring_add(struct ot_kek_ring *r, const char *id, const unsigned char key[32],
+                                 bool current, struct ot_error *err);
+/* Wipes the keys and frees @r; NULL is fine. */
+OT_API void ot_kek_ring_free(struct ot_kek_ring *r);
+/* The current KEK's id (borrowed from @r), or NULL when there is none. */
+OT_API const char *ot_kek_current(const struct ot_kek_ring *r);
+/* Number of KEKs, and the id of the @i-th (borrowed), in id order. */
+OT_API size_t ot_kek_count(const struct ot_kek_ring *r);
+OT_API const char *ot_kek_id(const struct ot_kek_ring *r, size_t i);
+
+/**
+ * ot_kek_generate() - a new random 256-bit KEK in @dir (created 0700) as
+ * kek-<id>.key (0600), made current by replacing kek-current atomically. Old
+ * KEKs stay: they still open what they sealed. @id_out gets the new id.
+ */
+OT_API ot_status ot_kek_generate(const char *dir, char id_out[17], struct ot_error *err);
+
+/* True when @p starts like a sealed object (OT_SEALED_MAGIC). */
+OT_API bool ot_is_sealed(const void *p, size_t n);
+
+/**
+ * ot_seal_header_parse() - read the header of the sealed object @p (untrusted;
+ * nothing is decrypted). OT_E_PARSE when it is not one we can open.
+ */
+OT_API ot_status ot_seal_header_parse(const void *p, size_t n, struct ot_seal_header *out,
+                                      struct ot_error *err);
+
+/**
+ * ot_seal() - append the sealed form of @n plain bytes to @out: a fresh data
+ * key wrapped by @r's current KEK (OT_E_USAGE when there is none).
+ */
+OT_API ot_status ot_seal(const struct ot_kek_ring *r, const void *p, size_t n, struct ot_buf *out,
+                         struct ot_error *err);
+
+/**
+ * ot_unseal() - append the plain bytes of the sealed object @p to @out.
+ * @ring is a const struct ot_kek_ring * (void so it fits ot_read_opts.unseal);
+ * NULL means no keys. OT_E_USAGE with sys_errno ENOKEY when its KEK is not in
+ * the ring (the message names the id and the fix); OT_E_TAMPER when a GCM tag
+ * fails (altered bytes, or a different key under that id); OT_E_PARSE when
+ * the header is not ours; OT_E_LIMIT past @out's limit. Nothing is appended
+ * unless the whole object authenticates.
+ */
+OT_API ot_status ot_unseal(const void *ring, const void *p, size_t n, struct ot_buf *out,
+                           struct ot_error *err);
+
+/**
+ * ot_store_local_encrypt() - make the local backend @b open sealed objects
+ * with @ring (borrowed; must outlive @b) and, when @seal_puts, seal every
+ * object it puts (the .meta.json sidecar stays plain). OT_E_USAGE for another
+ * backend, or @seal_puts with no current KEK.
+ */
+OT_API ot_status ot_store_local_encrypt(struct ot_backend *b, const struct ot_kek_ring *ring,
+                                        bool seal_puts, struct ot_error *err);
+
 /* Where an S3-compatible store is and how to talk to it (docs/s3.md). */
 struct ot_s3_opts {
     const char *endpoint;         /* http[s]://host[:port], no path */

@@ -44,6 +44,15 @@ int cli_select(int argc, char **argv, const struct cli_global *g);
 int cli_config(int argc, char **argv, const struct cli_global *g);
 int cli_serve(int argc, char **argv, const struct cli_global *g);
 
+int cli_export(int argc, char **argv, const struct cli_global *g);
+int cli_lifecycle(int argc, char **argv, const struct cli_global *g);
+/* DATA_DIR, for what every command shares (the KEKs of DATA_DIR/keys). */
+void cli_set_data_dir(const char *dir);
+const char *cli_data_dir(void);
+/* The KEKs of DATA_DIR/keys into *@out (free with ot_kek_ring_free); prints
+ * the error when @loud. Returns CLI_OK or the exit status. */
+int cli_kek_ring_load(struct ot_kek_ring **out, bool loud);
+
 /* Map a library status onto an exit status. */
 int cli_exit_for(ot_status st);
 /* Print "opentrail: <where>:<line>:<col>: <what> (<fix>)" on stderr. */
@@ -97,6 +106,7 @@ struct cli_report {
     unsigned long long insights;
     unsigned long long bytes_json;
     bool output_failed;
+    bool missing_key; /* an input sealed with a KEK that is not in DATA_DIR/keys */
 };
 
 struct cli_reader {

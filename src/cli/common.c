@@ -3,6 +3,7 @@
  * cli/common.c - what the subcommands share: exit statuses, one-line errors,
  * and the glue between the library's parallel scanner and a command's output.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -192,6 +193,9 @@ static void on_file(void *ctx, void *wctx, const struct ot_input *in,
         (void)fflush(stdout);
         cli_print_error(err);
         rep->bad_files++;
+        if (st == OT_E_USAGE && err->sys_errno == ENOKEY) {
+            rep->missing_key = true;
+        }
     }
     switch (res->shape) {
     case OT_SHAPE_DIGEST:
@@ -279,6 +283,12 @@ int cli_read_all(struct cli_reader *cr, char **args, int nargs)
     if (cr->opts.jobs == 0) {
         cr->opts.jobs = cli_ncpu();
     }
+    /* objects sealed at rest open with the KEKs of DATA_DIR/keys, whatever the command */
+    struct ot_kek_ring *ring = NULL;
+    if (cr->opts.read.unseal == NULL && cli_kek_ring_load(&ring, false) == CLI_OK) {
+        cr->opts.read.unseal = ot_unseal;
+        cr->opts.read.unseal_ctx = ring;
+    }
     struct ot_scan_ops ops = {
         .worker_init = worker_init,
         .worker_fini = worker_fini,
@@ -298,9 +308,44 @@ int cli_read_all(struct cli_reader *cr, char **args, int nargs)
         (void)fprintf(stderr, "opentrail: writing the output failed (disk full or a closed "
                               "pipe?)\n");
         rc = CLI_SYSTEM;
+    } else if (rc == CLI_OK && cr->rep.missing_key) {
+        rc = CLI_USAGE; /* not bad input: the key to read it is missing */
     } else if (rc == CLI_OK && (cr->rep.bad_files > 0 || cr->rep.bad_records > 0)) {
         rc = CLI_BADINPUT;
     }
+    if (ring != NULL) {
+        cr->opts.read.unseal = NULL;
+        cr->opts.read.unseal_ctx = NULL;
+        ot_kek_ring_free(ring);
+    }
     ot_inputs_cleanup(&in);
     return rc;
+}
+
+static const char *data_dir = "./var";
+
+void cli_set_data_dir(const char *dir)
+{
+    data_dir = dir;
+}
+
+const char *cli_data_dir(void)
+{
+    return data_dir;
+}
+
+int cli_kek_ring_load(struct ot_kek_ring **out, bool loud)
+{
+    char dir[4096];
+    struct ot_error err;
+    ot_error_clear(&err);
+    (void)snprintf(dir, sizeof(dir), "%s/keys", data_dir);
+    ot_status st = ot_kek_load_dir(dir, out, &err);
+    if (st != OT_OK) {
+        if (loud) {
+            cli_print_error(&err);
+        }
+        return st == OT_E_USAGE || st == OT_E_PARSE ? CLI_USAGE : CLI_SYSTEM;
+    }
+    return CLI_OK;
 }

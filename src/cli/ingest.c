@@ -38,8 +38,13 @@ static const char help[] =
     "      --restart           logging was off: begin a new chain (a starting digest)\n"
     "                          instead of linking to the trail's last digest\n"
     "      --max-log-bytes N   uncompressed cap of one log file (default 64M)\n"
-    "      --max-total-bytes N records held for one run (default 4G)\n" CLI_S3_HELP CLI_READ_HELP
-    "  -h, --help              this help\n"
+    "      --max-total-bytes N records held for one run (default 4G)\n"
+    "      --encrypt           encrypt the new objects at rest (local store; AES-256-GCM\n"
+    "                          under a key wrapped by DATA_DIR/keys/kek-*.key, one\n"
+    "                          generated when there is none; docs/encryption.md)\n"
+    "      --no-encrypt        write them plain; default: EncryptAtRest of the config\n"
+    "                          (--config or DATA_DIR/opentrail.yaml), else plain\n" CLI_S3_HELP
+        CLI_READ_HELP "  -h, --help              this help\n"
     "\n"
     "With no key in DATA_DIR/keys, a first key is generated (valid from the first\n"
     "hour needed) and its fingerprint printed on stderr.\n"
@@ -124,6 +129,56 @@ static bool on_record(struct cli_worker *wk, const struct ot_record *rec)
     return true;
 }
 
+/* EncryptAtRest of the config (--config, else DATA_DIR/opentrail.yaml if it
+ * exists): 1 or 0, or -1 having printed why the config cannot be read. */
+static int config_encrypt(const struct cli_global *g)
+{
+    char path[4096];
+    struct stat sb;
+    if (g->config != NULL) {
+        (void)snprintf(path, sizeof(path), "%s", g->config);
+    } else {
+        (void)snprintf(path, sizeof(path), "%s/opentrail.yaml", g->data_dir);
+        if (stat(path, &sb) != 0) {
+            return 0; /* no config: plain, as before there was a setting */
+        }
+    }
+    struct ot_config *c = NULL;
+    struct ot_error err;
+    ot_error_clear(&err);
+    if (ot_config_load(path, &c, &err) != OT_OK) {
+        cli_print_error(&err);
+        return -1;
+    }
+    int on = c->encrypt_at_rest ? 1 : 0;
+    ot_config_free(c);
+    return on;
+}
+
+/* The KEKs, with a first one generated when there is none. */
+static int kek_for_ingest(struct ot_kek_ring **ring)
+{
+    int rc = cli_kek_ring_load(ring, true);
+    if (rc != CLI_OK || ot_kek_current(*ring) != NULL) {
+        return rc;
+    }
+    ot_kek_ring_free(*ring);
+    *ring = NULL;
+    char dir[4096], id[17];
+    struct ot_error err;
+    ot_error_clear(&err);
+    (void)snprintf(dir, sizeof(dir), "%s/keys", cli_data_dir());
+    if (ot_kek_generate(dir, id, &err) != OT_OK) {
+        cli_print_error(&err);
+        return CLI_SYSTEM;
+    }
+    (void)fprintf(stderr,
+                  "opentrail: generated key-encryption key %s in %s (back it up: encrypted "
+                  "objects cannot be read without it)\n",
+                  id, dir);
+    return cli_kek_ring_load(ring, true);
+}
+
 int cli_ingest(int argc, char **argv, const struct cli_global *g)
 {
     enum {
@@ -137,6 +192,8 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
         O_MAXLOG,
         O_MAXTOTAL,
         O_RESTART,
+        O_ENCRYPT,
+        O_NO_ENCRYPT,
     };
     static const struct option longopts[] = {
         { "trail", required_argument, NULL, O_TRAIL },
@@ -147,6 +204,8 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
         { "account-id", required_argument, NULL, O_ACCT },
         { "replay", no_argument, NULL, O_REPLAY },
         { "restart", no_argument, NULL, O_RESTART },
+        { "encrypt", no_argument, NULL, O_ENCRYPT },
+        { "no-encrypt", no_argument, NULL, O_NO_ENCRYPT },
         { "max-log-bytes", required_argument, NULL, O_MAXLOG },
         { "max-total-bytes", required_argument, NULL, O_MAXTOTAL },
         CLI_READ_LONGOPTS,
@@ -158,7 +217,8 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
     struct cli_reader cr = { 0 };
     struct cli_s3 s3 = { 0 };
     struct ingest in = { .json = OT_BUF_INIT(OT_RECORD_MAX_BYTES * 4), .min_event = INT64_MAX };
-    int opt, rc = CLI_OK;
+    int opt, rc = CLI_OK, encrypt = -1;
+    struct ot_kek_ring *kring = NULL;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "j:qh", longopts, NULL)) != -1) {
         uint64_t v;
@@ -186,6 +246,10 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
             break;
         case O_RESTART:
             to.new_chain = true;
+            break;
+        case O_ENCRYPT:
+        case O_NO_ENCRYPT:
+            encrypt = opt == O_ENCRYPT;
             break;
         case O_MAXLOG:
         case O_MAXTOTAL:
@@ -247,7 +311,27 @@ int cli_ingest(int argc, char **argv, const struct cli_global *g)
         }
         (void)snprintf(root, sizeof(root), "%s", s3.endpoint); /* for the summary line */
     } else {
+        if (encrypt < 0) {
+            encrypt = config_encrypt(g);
+            if (encrypt < 0) {
+                rc = CLI_USAGE;
+                goto out;
+            }
+        }
+        /* the KEKs open the trail's sealed last digest even when new objects go plain */
+        rc = encrypt ? kek_for_ingest(&kring) : cli_kek_ring_load(&kring, true);
+        if (rc != CLI_OK) {
+            goto out;
+        }
         st = ot_store_local_open_batch(root, &b, &err);
+        if (st == OT_OK) {
+            st = ot_store_local_encrypt(&b, kring, encrypt == 1, &err);
+        }
+    }
+    if (encrypt == 1 && s3.endpoint != NULL) {
+        (void)fprintf(stderr, "opentrail: --encrypt is for the local store; on S3 use --s3-sse\n");
+        rc = CLI_USAGE;
+        goto out;
     }
     if (st == OT_OK) {
         st = ot_trail_writer_new(&b, &to, &in.w, &err);
@@ -328,5 +412,6 @@ out:
     ot_path_free(in.p_region);
     ot_buf_cleanup(&in.json);
     ot_store_close(&b);
+    ot_kek_ring_free(kring);
     return rc;
 }

@@ -14,6 +14,7 @@ static const char help[] =
     "usage: opentrail keys generate [--bits N] [--valid-from T]\n"
     "       opentrail keys list\n"
     "       opentrail keys export [--array]\n"
+    "       opentrail keys kek-generate | kek-rotate | kek-list\n"
     "\n"
     "Manage the RSA keys that sign digest files, kept in DATA_DIR/keys: the private\n"
     "key as <fingerprint>.pem (0600) and its public ListPublicKeys entry as\n"
@@ -31,6 +32,15 @@ static const char help[] =
     "                      verifier needs nothing else (validate --keys FILE)\n"
     "    --array           the bare list (the shared AWS-CLI driver's KEYS.json)\n"
     "\n"
+    "Encryption at rest (docs/encryption.md): key-encryption keys (KEKs) wrap the\n"
+    "per-object data keys of the local store; each is kek-<id>.key (0600) and\n"
+    "kek-current names the one new objects use. Back the folder up: an object\n"
+    "cannot be read without the KEK that sealed it.\n"
+    "  kek-generate        the first KEK (refused when one exists); prints its id\n"
+    "  kek-rotate          a new KEK becomes current; old ones still open what they\n"
+    "                      sealed and are never deleted by opentrail; prints its id\n"
+    "  kek-list            id<TAB>current|retired of every KEK\n"
+    "\n"
     "exit status: 0 done, 2 usage error or unsafe key files, 4 system error.\n";
 
 static int64_t now_ms(void)
@@ -38,6 +48,66 @@ static int64_t now_ms(void)
     struct timespec ts;
     (void)clock_gettime(CLOCK_REALTIME, &ts); /* cannot fail for CLOCK_REALTIME */
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int kek_verb(const char *verb, const struct cli_global *g)
+{
+    char dir[4096];
+    struct ot_kek_ring *ring = NULL;
+    struct ot_error err;
+    ot_error_clear(&err);
+    (void)snprintf(dir, sizeof(dir), "%s/keys", g->data_dir);
+    bool gen = strcmp(verb, "kek-generate") == 0, rot = strcmp(verb, "kek-rotate") == 0;
+    if (!gen && !rot && strcmp(verb, "kek-list") != 0) {
+        return cli_usage_error("keys", "unknown action '%s' (kek-generate, kek-rotate, kek-list)",
+                               verb);
+    }
+    int rc = cli_kek_ring_load(&ring, true);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    size_t n = ot_kek_count(ring);
+    if (gen || rot) {
+        if (gen && n > 0) {
+            (void)fprintf(stderr,
+                          "opentrail: %s: a key-encryption key exists already (current %s); "
+                          "opentrail keys kek-rotate makes a new one current\n",
+                          dir, ot_kek_current(ring));
+            ot_kek_ring_free(ring);
+            return CLI_USAGE;
+        }
+        if (rot && n == 0) {
+            (void)fprintf(stderr,
+                          "opentrail: %s: no key-encryption key to rotate (opentrail keys "
+                          "kek-generate makes the first)\n",
+                          dir);
+            ot_kek_ring_free(ring);
+            return CLI_USAGE;
+        }
+        ot_kek_ring_free(ring);
+        char id[17];
+        (void)mkdir_data_dir(g->data_dir);
+        ot_status st = ot_kek_generate(dir, id, &err);
+        if (st != OT_OK) {
+            cli_print_error(&err);
+            return st == OT_E_USAGE ? CLI_USAGE : CLI_SYSTEM;
+        }
+        (void)printf("%s\n", id);
+        return fflush(stdout) == 0 ? CLI_OK : CLI_SYSTEM;
+    }
+    if (n == 0) {
+        (void)fprintf(stderr,
+                      "opentrail: no key-encryption keys in %s (opentrail keys "
+                      "kek-generate makes one)\n",
+                      dir);
+    }
+    const char *cur = ot_kek_current(ring);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = ot_kek_id(ring, i);
+        (void)printf("%s\t%s\n", id, cur != NULL && strcmp(cur, id) == 0 ? "current" : "retired");
+    }
+    ot_kek_ring_free(ring);
+    return fflush(stdout) == 0 ? CLI_OK : CLI_SYSTEM;
 }
 
 int cli_keys(int argc, char **argv, const struct cli_global *g)
@@ -104,8 +174,14 @@ int cli_keys(int argc, char **argv, const struct cli_global *g)
         (void)printf("%s\n", fp);
         return CLI_OK;
     }
+    if (strncmp(verb, "kek-", 4) == 0) {
+        return kek_verb(verb, g);
+    }
     if (strcmp(verb, "list") != 0 && strcmp(verb, "export") != 0) {
-        return cli_usage_error("keys", "unknown action '%s' (generate, list, export)", verb);
+        return cli_usage_error("keys",
+                               "unknown action '%s' (generate, list, export, kek-generate, "
+                               "kek-rotate, kek-list)",
+                               verb);
     }
     struct ot_keyring ring = { 0 };
     ot_status st = ot_keys_load_dir(dir, &ring, &err);

@@ -28,7 +28,9 @@ static const struct cli_cmd commands[] = {
     { "lookup", cli_lookup, "find events as LookupEvents does: by id, name, user, resource, time" },
     { "notify", cli_notify, "send an alert through Slack, e-mail, signed webhooks or SNS" },
     { "ingest", cli_ingest, "records into a trail: log files, hourly signed digests" },
-    { "keys", cli_keys, "digest signing keys: generate, list, export" },
+    { "keys", cli_keys, "digest signing keys and encryption keys: generate, list, rotate" },
+    { "export", cli_export, "write a bucket's objects decrypted, for other tools" },
+    { "lifecycle", cli_lifecycle, "archive tier, expiry and retention lock: plan, run, delete" },
     { "validate", cli_validate, "validate log files and digests as aws cloudtrail validate-logs" },
     { "cost", cli_cost, "what trails cost and could save: from a scenario or measured logs" },
     { "audit", cli_audit,
@@ -104,6 +106,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
+    cli_set_data_dir(g.data_dir);
     for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
         if (strcmp(argv[i], commands[k].name) == 0) {
             return commands[k].fn(argc - i, argv + i, &g);

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -118,6 +119,8 @@ static const char *kind_name(enum ot_vitem_kind k)
         return "gap";
     case OT_VI_EXTRA:
         return "opentrail";
+    case OT_VI_EXPIRED:
+        return "expired";
     }
     return "?";
 }
@@ -199,6 +202,24 @@ static void ratio(unsigned long v, unsigned long inv, const char *name)
     }
 }
 
+/* The lifecycle's expired ranges that overlap the request, on stdout: expected, not findings. */
+static void print_expired(const struct ot_validate_opts *o, const struct ot_keep_range *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].to_ms < o->start_ms || v[i].from_ms > o->end_ms) {
+            continue;
+        }
+        char a[21], b[21];
+        ot_time_iso(v[i].from_ms, a);
+        ot_time_iso(v[i].to_ms, b);
+        (void)printf("[opentrail] expired by lifecycle rule (Prefix \"%s\", ExpireAfterDays %llu): "
+                     "%llu digests and %llu log files delivered from %s to %s were deleted on "
+                     "purpose (DATA_DIR/state/expired.json)\n",
+                     v[i].prefix, (unsigned long long)v[i].expire_days,
+                     (unsigned long long)v[i].digests, (unsigned long long)v[i].logs, a, b);
+    }
+}
+
 static void print_text(const struct ot_validate_opts *o, const struct ot_validate_result *r,
                        bool verbose)
 {
@@ -209,7 +230,7 @@ static void print_text(const struct ot_validate_opts *o, const struct ot_validat
     (void)printf("Validating log files for trail %s between %s and %s\n\n", o->trail_arn, a, b);
     for (size_t i = 0; i < r->n; i++) {
         const struct ot_vitem *it = &r->items[i];
-        if (it->kind == OT_VI_EXTRA) {
+        if (it->kind == OT_VI_EXTRA || it->kind == OT_VI_EXPIRED) {
             continue; /* after the AWS CLI's output */
         }
         if (it->valid) {
@@ -394,6 +415,10 @@ int cli_validate(int argc, char **argv, const struct cli_global *g)
     struct ot_backend b = { 0 };
     struct ot_error err;
     struct ot_validate_result res = { 0 };
+    struct ot_kek_ring *kring = NULL;
+    struct ot_keep_range *expired = NULL;
+    struct ot_time_range *spans = NULL;
+    size_t nexpired = 0;
     ot_error_clear(&err);
     ot_status st = OT_OK;
     if (s3.endpoint != NULL) {
@@ -402,7 +427,36 @@ int cli_validate(int argc, char **argv, const struct cli_global *g)
             goto out;
         }
     } else {
+        /* objects encrypted at rest open with the KEKs of DATA_DIR/keys */
+        rc = cli_kek_ring_load(&kring, true);
+        if (rc != CLI_OK) {
+            goto out;
+        }
         st = ot_store_local_open(root, &b, &err);
+        if (st == OT_OK) {
+            st = ot_store_local_encrypt(&b, kring, false, &err);
+        }
+        if (st == OT_OK && root == rootbuf) {
+            /* DATA_DIR's own store: both lifecycle tiers, and what expired on purpose */
+            char adir[4200], sdir[4200];
+            (void)snprintf(adir, sizeof(adir), "%s/archive", g->data_dir);
+            (void)snprintf(sdir, sizeof(sdir), "%s/state", g->data_dir);
+            st = ot_store_local_set_archive(&b, adir, &err);
+            if (st == OT_OK) {
+                st = ot_keep_expired_load(sdir, o.bucket, &expired, &nexpired, &err);
+            }
+            if (st == OT_OK && nexpired > 0) {
+                spans = calloc(nexpired, sizeof(*spans));
+                if (spans == NULL) {
+                    st = ot_fail(&err, OT_E_NOMEM, NULL, "out of memory");
+                }
+                for (size_t i = 0; spans != NULL && i < nexpired; i++) {
+                    spans[i] = (struct ot_time_range){ expired[i].from_ms, expired[i].to_ms };
+                }
+                o.expired = spans;
+                o.nexpired = nexpired;
+            }
+        }
     }
     if (st == OT_OK) {
         st = ot_validate(&b, &ring, &o, &res, &err);
@@ -419,6 +473,7 @@ int cli_validate(int argc, char **argv, const struct cli_global *g)
         rc = print_json(&o, &res, rc);
     } else {
         print_text(&o, &res, verbose);
+        print_expired(&o, expired, nexpired);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         (void)fprintf(stderr, "opentrail: writing the output failed\n");
@@ -428,5 +483,8 @@ out:
     ot_validate_result_cleanup(&res);
     ot_store_close(&b);
     ot_keyring_cleanup(&ring);
+    ot_kek_ring_free(kring);
+    ot_free(expired);
+    free(spans);
     return rc;
 }

@@ -66,6 +66,7 @@ struct daemon {
     struct ot_config *c;
     struct ot_spool *spool;
     struct ot_backend backend;
+    struct ot_kek_ring *kek; /* opens sealed objects; seals new ones with EncryptAtRest */
     struct counters n;
     atomic_bool stopping;
     atomic_bool ready;
@@ -911,6 +912,30 @@ int otd_serve(const struct otd_opts *o)
         rc = 4;
         goto out;
     }
+    if (ot_kek_load_dir(d->keys_dir, &d->kek, &err) != OT_OK) {
+        log_err("cannot load the key-encryption keys", &err);
+        rc = err.sys_errno == 0 ? 2 : 4;
+        goto out;
+    }
+    if (d->c->encrypt_at_rest && ot_kek_current(d->kek) == NULL) {
+        char id[17];
+        ot_kek_ring_free(d->kek);
+        d->kek = NULL;
+        if (ot_kek_generate(d->keys_dir, id, &err) != OT_OK ||
+            ot_kek_load_dir(d->keys_dir, &d->kek, &err) != OT_OK) {
+            log_err("cannot generate a key-encryption key", &err);
+            rc = 4;
+            goto out;
+        }
+        logf_("generated key-encryption key %s in %s (back it up: without it the logs "
+              "cannot be read)",
+              id, d->keys_dir);
+    }
+    if (ot_store_local_encrypt(&d->backend, d->kek, d->c->encrypt_at_rest, &err) != OT_OK) {
+        log_err("cannot set up encryption at rest", &err);
+        rc = 2;
+        goto out;
+    }
     struct ot_spool_opts so = { .dir = d->spool_dir, .max_bytes = d->c->limits.spool_max_bytes };
     if (ot_spool_open(&so, &d->spool, &err) != OT_OK) {
         log_err("cannot open the spool", &err);
@@ -974,8 +999,8 @@ int otd_serve(const struct otd_opts *o)
         goto out;
     }
     logf_("listening on http://%s:%u (POST /v1/events, POST /PutAuditEvents, GET /healthz "
-          "/readyz /metrics); data in %s; %u trail(s)",
-          addr, port, o->data_dir, d->c->ntrails);
+          "/readyz /metrics); data in %s; %u trail(s); encryption at rest %s",
+          addr, port, o->data_dir, d->c->ntrails, d->c->encrypt_at_rest ? "on" : "off");
     while (!got_term && !atomic_load(&d->stopping)) {
         struct timespec ts = { 0, 100000000L };
         (void)nanosleep(&ts, NULL);
@@ -1015,6 +1040,7 @@ out:
     if (d->backend.ops != NULL) {
         ot_store_close(&d->backend);
     }
+    ot_kek_ring_free(d->kek);
     ot_config_free(d->c);
     (void)pthread_rwlock_destroy(&d->cfg_lock);
     (void)pthread_mutex_destroy(&d->stats_lock);

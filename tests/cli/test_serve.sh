@@ -52,6 +52,14 @@ expect_eq "the printed key works at once" "$code" 200
 kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
 expect_eq "SIGTERM: exit 0" "$rc" 0
 expect_eq "first start's config passes --check-config" "$("$OT" --data-dir "$D0" serve --check-config >/dev/null 2>&1; echo $?)" 0
+# the default config encrypts at rest: nothing on disk is gzip, every reader still reads it
+lf=$(find "$D0/buckets" -path '*/CloudTrail/*' -name '*.json.gz' | head -1)
+if [ -n "$lf" ] && [ "$(head -c 2 "$lf" | od -An -tx1 | tr -d ' ')" != "1f8b" ]; then ok "first start: log files are sealed at rest"; else notok "first start: $lf is not sealed"; fi
+expect_eq "first start: a key-encryption key was generated" "$(ls "$D0/keys"/kek-*.key 2>/dev/null | wc -l)" 1
+expect_rc "first start: opentrail cat reads the sealed files" 0 "$OT" --data-dir "$D0" cat --count "$D0/buckets/opentrail-logs"
+expect_grep "... all 29 records" "^29 records" "$T/out"
+expect_rc "first start: the sealed trail validates" 0 "$OT" --data-dir "$D0" validate --trail-arn arn:aws:cloudtrail:us-east-1:123837392027:trail/opentrail --s3-bucket opentrail-logs --start-time "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)"
+expect_grep "... its digest and log file checked" "^1/1 log files valid" "$T/out"
 
 # --- a config of our own: two trails, an ingest key, 1 s delivery ------------
 mkdir -p "$D"

@@ -692,6 +692,80 @@ static const struct ot_conf_key notifier_keys[] = {
     { .name = NULL },
 };
 
+/* The order of enum ot_keep_class (keep.h): S3's x-amz-storage-class names. */
+static const char *const storage_classes[] = { "STANDARD_IA", "GLACIER_IR", "GLACIER",
+                                               "DEEP_ARCHIVE", NULL };
+
+static ot_status lc_check(struct cfg_walk *w, void *obj, uint32_t node, const char *ctx)
+{
+    const struct ot_conf_lc_rule *r = obj;
+    if (r->transition_after_days == 0 && r->expire_after_days == 0) {
+        return ot_conf_fail(w, node, OT_E_USAGE,
+                            "give TransitionAfterDays, ExpireAfterDays or both", "%s does nothing",
+                            ctx);
+    }
+    if ((r->transition_after_days > 0) != r->has_storage_class) {
+        return ot_conf_fail(w, node, OT_E_USAGE,
+                            "give StorageClass with TransitionAfterDays, and neither without "
+                            "the other",
+                            "%s: a transition needs both TransitionAfterDays and StorageClass",
+                            ctx);
+    }
+    if (r->expire_after_days > 0 && r->transition_after_days > 0 &&
+        r->expire_after_days <= r->transition_after_days) {
+        return ot_conf_fail(
+            w, node, OT_E_USAGE, "make ExpireAfterDays larger than TransitionAfterDays",
+            "%s: objects would expire (day %llu) before they move (day %llu)", ctx,
+            (unsigned long long)r->expire_after_days, (unsigned long long)r->transition_after_days);
+    }
+    if (r->expire_after_days > 0 && r->retain_at_least_days > r->expire_after_days) {
+        return ot_conf_fail(w, node, OT_E_USAGE, "make RetainAtLeastDays at most ExpireAfterDays",
+                            "%s: the retention lock (%llu days) outlasts expiry (%llu days)", ctx,
+                            (unsigned long long)r->retain_at_least_days,
+                            (unsigned long long)r->expire_after_days);
+    }
+    for (const struct ot_conf_lc_rule *p = w->cfg->lifecycle_rules; p < r; p++) {
+        if (strcmp(p->prefix, r->prefix) == 0) {
+            return ot_conf_fail(w, node, OT_E_USAGE, "merge the two rules",
+                                "%s: another rule has Prefix \"%.60s\"", ctx, r->prefix);
+        }
+    }
+    return OT_OK;
+}
+
+static const struct ot_conf_key lc_keys[] = {
+    { .name = "Prefix",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_lc_rule, prefix),
+      .def = "",
+      .help = "object keys the rule applies to (the longest matching prefix wins)" },
+    { .name = "TransitionAfterDays",
+      .type = CFK_U64,
+      .off = OFF(struct ot_conf_lc_rule, transition_after_days),
+      .def = "0",
+      .max = 36500,
+      .help = "days after delivery to move objects to the archive tier (0: never)" },
+    { .name = "StorageClass",
+      .type = CFK_ENUM,
+      .off = OFF(struct ot_conf_lc_rule, storage_class),
+      .has_off = OFF(struct ot_conf_lc_rule, has_storage_class) + 1,
+      .choices = storage_classes,
+      .help = "archive storage class: STANDARD_IA, GLACIER_IR, GLACIER, DEEP_ARCHIVE" },
+    { .name = "ExpireAfterDays",
+      .type = CFK_U64,
+      .off = OFF(struct ot_conf_lc_rule, expire_after_days),
+      .def = "0",
+      .max = 36500,
+      .help = "days after delivery to delete objects (0: never); a digest goes with its logs" },
+    { .name = "RetainAtLeastDays",
+      .type = CFK_U64,
+      .off = OFF(struct ot_conf_lc_rule, retain_at_least_days),
+      .def = "0",
+      .max = 36500,
+      .help = "retention lock: no deletion or overwrite before this many days" },
+    { .name = NULL },
+};
+
 static ot_status listener_check(struct cfg_walk *w, void *obj, uint32_t node, const char *ctx)
 {
     const struct ot_conf_listener *l = obj;
@@ -764,6 +838,20 @@ const struct ot_conf_key ot_conf_root_keys[] = {
       .sub = notifier_keys,
       .check = notifier_check,
       .help = "where alarm changes go" },
+    { .name = "LifecycleRules",
+      .type = CFK_ARRAY,
+      .off = OFF(struct ot_config, lifecycle_rules),
+      .count_off = OFF(struct ot_config, nlifecycle_rules),
+      .elem_size = sizeof(struct ot_conf_lc_rule),
+      .sub = lc_keys,
+      .check = lc_check,
+      .help = "archive tier, expiry and retention lock by key prefix (docs/lifecycle.md)" },
+    { .name = "EncryptAtRest",
+      .type = CFK_BOOL,
+      .off = OFF(struct ot_config, encrypt_at_rest),
+      .def = "false",
+      .help = "local backend: encrypt every new object with a per-object key wrapped by the "
+              "current key-encryption key in <data dir>/keys (docs/encryption.md)" },
     { .name = NULL },
 };
 

@@ -32,7 +32,16 @@
 #define DIGEST_MAX_JSON (256u << 20)
 #define LOG_MAX_JSON    ((size_t)2 << 30)
 
-enum log_verdict { LV_VALID = 0, LV_NOT_FOUND, LV_FORMAT, LV_MISMATCH, LV_TRAILING, LV_SYSTEM };
+enum log_verdict {
+    LV_VALID = 0,
+    LV_NOT_FOUND,
+    LV_FORMAT,
+    LV_MISMATCH,
+    LV_TRAILING,
+    LV_SYSTEM,
+    LV_SEALED_ALTERED, /* encrypted at rest and its GCM tag fails */
+    LV_NOKEY,          /* encrypted with a KEK we do not have: stops the run */
+};
 
 struct logtask {
     size_t item;
@@ -73,6 +82,8 @@ struct vctx {
     char newest_listed[17];
     struct libdeflate_decompressor *dec;
     bool nomem;
+    atomic_bool nokey;         /* a log file sealed with a KEK we do not have */
+    struct ot_error nokey_err; /* written by the worker that set nokey */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -360,6 +371,13 @@ static enum dverdict load_digest(struct vctx *c, const char *bucket, const char 
         v = DV_MISSING;
         goto out;
     }
+    if (st == OT_E_TAMPER) {
+        /* encrypted at rest, and its bytes do not authenticate */
+        invalid_digest(c, bucket, key,
+                       "signature verification failed (encrypted at rest, and its "
+                       "authentication tag fails: altered on disk)");
+        goto out;
+    }
     if (st == OT_E_NOMEM || (st != OT_OK && st != OT_E_LIMIT)) {
         *fatal = st;
         *c->err = e2;
@@ -588,7 +606,20 @@ static ot_status walk_chain(struct vctx *c)
             ot_error_at(c->err, "s3://%s/%s", bucket, key);
             goto out;
         }
-        if (v == DV_MISSING) {
+        int64_t kd = 0;
+        bool expired = false;
+        for (size_t i = 0; v == DV_MISSING && i < c->o->nexpired && key_date(key, &kd); i++) {
+            expired = c->o->expired[i].from_ms <= kd && kd <= c->o->expired[i].to_ms;
+            if (expired) {
+                break;
+            }
+        }
+        if (expired) {
+            c->res->expired_digests++;
+            (void)add_item(c, OT_VI_EXPIRED, true, bucket, key,
+                           "Digest file\ts3://%s/%s\texpired by lifecycle rule [opentrail]", bucket,
+                           key);
+        } else if (v == DV_MISSING) {
             count_digest(c, false);
             (void)add_item(c, OT_VI_DIGEST, false, bucket, key,
                            "%sDigest file\ts3://%s/%s\tINVALID: not found", pass_tag(c), bucket,
@@ -707,6 +738,17 @@ static void hash_one(struct vctx *c, struct libdeflate_decompressor *dec, struct
         t->v = LV_SYSTEM;
         return;
     }
+    if (st == OT_E_TAMPER) {
+        t->v = LV_SEALED_ALTERED;
+        return;
+    }
+    if (st == OT_E_USAGE && e2.sys_errno == ENOKEY) {
+        t->v = LV_NOKEY;
+        if (!atomic_exchange(&c->nokey, true)) {
+            c->nokey_err = e2; /* the first one; read after the workers are joined */
+        }
+        return;
+    }
     if (st != OT_OK) {
         t->v = LV_FORMAT;
         return;
@@ -791,6 +833,10 @@ static ot_status hash_logs(struct vctx *c)
     if (atomic_load(&p.nomem)) {
         return ot_fail(c->err, OT_E_NOMEM, NULL, "out of memory hashing log files");
     }
+    if (atomic_load(&c->nokey)) {
+        *c->err = c->nokey_err; /* a verdict without the key would be a guess */
+        return OT_E_USAGE;
+    }
     for (size_t i = 0; i < c->ntasks; i++) {
         struct logtask *t = &c->tasks[i];
         struct ot_vitem *it = &c->res->items[t->item];
@@ -810,6 +856,11 @@ static ot_status hash_logs(struct vctx *c)
             break;
         case LV_TRAILING:
             why = "unexpected data after end of compressed stream";
+            break;
+        case LV_SEALED_ALTERED:
+        case LV_NOKEY:
+            why = "hash value doesn't match (encrypted at rest, and its authentication tag "
+                  "fails: altered on disk)";
             break;
         }
         char msg[4096];

@@ -33,6 +33,7 @@ struct ot_reader {
     struct libdeflate_decompressor *dec;
     struct ot_buf raw;  /* the input's bytes as read */
     struct ot_buf text; /* inflated bytes when the input is gzip */
+    struct ot_buf open; /* plain bytes of an input sealed at rest */
     struct ot_tape tape;
 };
 
@@ -126,6 +127,7 @@ void ot_reader_free(struct ot_reader *r)
     libdeflate_free_decompressor(r->dec);
     ot_buf_cleanup(&r->raw);
     ot_buf_cleanup(&r->text);
+    ot_buf_cleanup(&r->open);
     ot_tape_cleanup(&r->tape);
     ot_free(r);
 }
@@ -681,6 +683,33 @@ ot_status ot_reader_read_mem(struct ot_reader *r, const void *data, size_t len, 
     if (by_key == OT_SHAPE_DIGEST || (by_key == OT_SHAPE_INSIGHT && !r->opts.read_insights)) {
         res->shape = by_key;
         return OT_OK;
+    }
+    if (len >= OT_SEALED_MAGIC_LEN && memcmp(data, OT_SEALED_MAGIC, OT_SEALED_MAGIC_LEN) == 0) {
+        /* sealed at rest by opentrail's store: open it, then read the plain bytes */
+        d.base = data;
+        if (r->opts.unseal == NULL) {
+            return rd_fail(&d, OT_E_USAGE, NULL, -1,
+                           "read it with the --data-dir whose keys/ folder holds its "
+                           "key-encryption key, or opentrail export it first",
+                           "encrypted at rest by opentrail, and no key-encryption keys are loaded");
+        }
+        reuse(&r->open, r->opts.max_file_bytes);
+        struct ot_error e;
+        ot_error_clear(&e);
+        ot_status st = r->opts.unseal(r->opts.unseal_ctx, data, len, &r->open, &e);
+        if (st != OT_OK) {
+            if (st == OT_E_LIMIT) {
+                return rd_fail(&d, st, NULL, -1, "raise --max-file-bytes to read it",
+                               "over the file size cap");
+            }
+            d.st = st;
+            *d.err = e;
+            (void)snprintf(d.err->where, sizeof(d.err->where), "%s", name);
+            return st;
+        }
+        data = r->open.data ? r->open.data : "";
+        len = r->open.len;
+        res->is_encrypted = true;
     }
     const char *cname = compression_name(data, len);
     if (cname != NULL) {

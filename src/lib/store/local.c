@@ -9,6 +9,9 @@
  * overwrites a sealed object), fsync of the folder. The sidecar is put first,
  * so an object that is visible always has its metadata. Listing is S3's: every
  * key under a prefix, in byte order, after an optional start-after key.
+ * With encryption at rest (ot_store_local_encrypt, store/crypt.c) objects are
+ * sealed on put and opened on get whatever the setting, by their magic; the
+ * sidecar stays plain, as the AWS CLI validator driver reads it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,7 +25,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "opentrail/keep.h"
 #include "opentrail/limits.h"
+#include "opentrail/record.h"
 #include "opentrail/store.h"
 #include "store/store_int.h"
 
@@ -33,8 +38,11 @@
 
 struct local {
     char *root;
-    bool defer;   /* batch mode: folder fsyncs wait for flush() */
-    char **dirty; /* folders whose entries changed since the last flush */
+    bool defer;                     /* batch mode: folder fsyncs wait for flush() */
+    bool seal;                      /* seal every object put (encryption at rest) */
+    const struct ot_kek_ring *ring; /* borrowed: opens sealed objects; NULL none */
+    char *archive;                  /* the archive tier's root (lifecycle), or NULL */
+    char **dirty;                   /* folders whose entries changed since the last flush */
     size_t ndirty, cap;
 };
 
@@ -234,6 +242,14 @@ static ot_status obj_path(const struct local *l, const char *bucket, const char 
     return OT_OK;
 }
 
+/* The archive tier's path of @key, when there is an archive tier. */
+static bool arch_path(const struct local *l, const char *bucket, const char *key,
+                      const char *suffix, char *out)
+{
+    return l->archive != NULL && (size_t)snprintf(out, PATH_BYTES, "%s/%s/%s%s", l->archive, bucket,
+                                                  key, suffix) < PATH_BYTES;
+}
+
 static ot_status put_file(struct local *l, const char *dst, const void *p, size_t n, mode_t mode,
                           struct ot_error *err)
 {
@@ -273,7 +289,9 @@ static ot_status local_put(void *be, const char *bucket, const char *key, const 
     if (st != OT_OK) {
         return st;
     }
-    if (access(path, F_OK) == 0) {
+    char apath[PATH_BYTES];
+    if (access(path, F_OK) == 0 ||
+        (arch_path(l, bucket, key, "", apath) && access(apath, F_OK) == 0)) {
         st = ot_fail(err, OT_E_USAGE, "sealed objects are never overwritten",
                      "object already exists");
         if (err != NULL) {
@@ -303,7 +321,45 @@ static ot_status local_put(void *be, const char *bucket, const char *key, const 
             return st;
         }
     }
-    return put_file(l, path, data, n, 0440, err);
+    if (!l->seal) {
+        return put_file(l, path, data, n, 0440, err);
+    }
+    struct ot_buf sealed = OT_BUF_INIT(SIZE_MAX - 1);
+    st = ot_seal(l->ring, data, n, &sealed, err);
+    if (st == OT_OK) {
+        st = put_file(l, path, sealed.data, sealed.len, 0440, err);
+    } else {
+        ot_error_at(err, "%s", path);
+    }
+    ot_buf_cleanup(&sealed);
+    return st;
+}
+
+/* @data[@start..] was read from @path: open it in place when it is sealed. */
+static ot_status unseal_tail(const struct local *l, const char *path, struct ot_buf *data,
+                             size_t start, struct ot_error *err)
+{
+    if (!ot_is_sealed(data->data + start, data->len - start)) {
+        return OT_OK;
+    }
+    struct ot_buf plain = OT_BUF_INIT(data->limit);
+    ot_status st = ot_unseal(l->ring, data->data + start, data->len - start, &plain, err);
+    if (st == OT_OK) {
+        data->len = start;
+        st = ot_buf_append(data, plain.data ? plain.data : "", plain.len);
+        if (st != OT_OK) {
+            st = ot_fail(err, st, NULL, "out of memory");
+        }
+    }
+    if (st != OT_OK) {
+        if (data->data != NULL) {
+            data->len = start; /* never the sealed bytes as if they were the object */
+            data->data[start] = '\0';
+        }
+        ot_error_at(err, "%s", path);
+    }
+    ot_buf_cleanup(&plain);
+    return st;
 }
 
 static ot_status read_into(const char *path, struct ot_buf *out, struct ot_error *err)
@@ -367,11 +423,24 @@ static ot_status local_get(void *be, const char *bucket, const char *key, struct
     if (st == OT_OK) {
         st = obj_path(l, bucket, key, "", path, err);
     }
+    size_t start = data->len;
+    if (st == OT_OK && l->archive != NULL && access(path, F_OK) != 0 &&
+        arch_path(l, bucket, key, "", path)) {
+        /* not in the hot tier: read the archive tier (lifecycle transitions) */
+    }
     if (st == OT_OK) {
         st = read_into(path, data, err);
     }
+    if (st == OT_OK) {
+        st = unseal_tail(l, path, data, start, err);
+    }
     if (st == OT_OK && meta_json != NULL) {
-        st = obj_path(l, bucket, key, ".meta.json", path, err);
+        bool archived = l->archive != NULL && strncmp(path, l->archive, strlen(l->archive)) == 0 &&
+                        path[strlen(l->archive)] == '/';
+        st = archived ? (arch_path(l, bucket, key, ".meta.json", path)
+                             ? OT_OK
+                             : ot_fail(err, OT_E_LIMIT, NULL, "object path too long"))
+                      : obj_path(l, bucket, key, ".meta.json", path, err);
         if (st == OT_OK && access(path, F_OK) == 0) {
             st = read_into(path, meta_json, err);
         } else if (st == OT_OK) {
@@ -394,13 +463,28 @@ static ot_status local_head(void *be, const char *bucket, const char *key, uint6
     if (st != OT_OK) {
         return st;
     }
-    if (stat(path, &sb) != 0) {
+    if (stat(path, &sb) != 0 && errno == ENOENT && arch_path(l, bucket, key, "", path) &&
+        stat(path, &sb) == 0) {
+        /* found in the archive tier */
+    } else if (stat(path, &sb) != 0) {
         return sys_fail(err, errno, errno == ENOENT ? "no such object" : "cannot stat", path);
     }
     if (!S_ISREG(sb.st_mode)) {
         return sys_fail(err, ENOENT, "no such object", path);
     }
     *size = (uint64_t)sb.st_size;
+    if (sb.st_size >= (off_t)OT_SEAL_OVERHEAD) {
+        /* a sealed object: its size is the plain size, as S3 reports it */
+        char magic[OT_SEALED_MAGIC_LEN];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+            ot_is_sealed(magic, sizeof(magic))) {
+            *size -= OT_SEAL_OVERHEAD;
+        }
+        if (fd >= 0) {
+            (void)close(fd); /* read-only */
+        }
+    }
     return OT_OK;
 }
 
@@ -533,8 +617,26 @@ static ot_status local_list(void *be, const char *bucket, const char *prefix,
     memcpy(rel, prefix, dn);
     rel[dn] = '\0';
     st = walk(base, rel, dn, prefix, &k, 0);
+    if (st == OT_OK && l->archive != NULL) {
+        /* both tiers: an object moved to the archive is still in the bucket */
+        if ((size_t)snprintf(base, sizeof(base), "%s/%s/%.*s", l->archive, bucket, (int)dn,
+                             prefix) >= sizeof(base)) {
+            return ot_fail(err, OT_E_LIMIT, NULL, "prefix too long");
+        }
+        rel[dn] = '\0';
+        st = walk(base, rel, dn, prefix, &k, 0);
+    }
     if (st == OT_OK && k.n > 1) {
         qsort(k.v, k.n, sizeof(*k.v), cmp_keys);
+        size_t w = 1; /* an object caught between the tiers mid-transition is listed once */
+        for (size_t i = 1; i < k.n; i++) {
+            if (strcmp(k.v[i], k.v[w - 1]) == 0) {
+                ot_free(k.v[i]);
+            } else {
+                k.v[w++] = k.v[i];
+            }
+        }
+        k.n = w;
     }
     if (st != OT_OK) {
         st = ot_fail(err, st, st == OT_E_LIMIT ? "list a narrower prefix" : NULL,
@@ -589,6 +691,7 @@ static void local_close(void *be)
             ot_free(l->dirty[k]);
         }
         ot_free(l->dirty);
+        ot_free(l->archive);
         ot_free(l->root);
         ot_free(l);
     }
@@ -626,6 +729,39 @@ ot_status ot_store_local_open(const char *root, struct ot_backend *out, struct o
     }
     out->ops = &local_ops;
     out->be = l;
+    return OT_OK;
+}
+
+ot_status ot_store_local_encrypt(struct ot_backend *b, const struct ot_kek_ring *ring,
+                                 bool seal_puts, struct ot_error *err)
+{
+    if (b == NULL || b->ops != &local_ops) {
+        return ot_fail(err, OT_E_USAGE, "use the S3 store's own encryption (--s3-sse)",
+                       "encryption at rest by opentrail is for the local backend");
+    }
+    if (seal_puts && ot_kek_current(ring) == NULL) {
+        return ot_fail(err, OT_E_USAGE, "run opentrail keys kek-generate",
+                       "encryption at rest is on but there is no current key-encryption key");
+    }
+    struct local *l = b->be;
+    l->ring = ring;
+    l->seal = seal_puts;
+    return OT_OK;
+}
+
+ot_status ot_store_local_set_archive(struct ot_backend *b, const char *archive_root,
+                                     struct ot_error *err)
+{
+    if (b == NULL || b->ops != &local_ops) {
+        return ot_fail(err, OT_E_USAGE, NULL, "the archive tier is for the local backend");
+    }
+    struct local *l = b->be;
+    char *a = ot_strndup(archive_root, strlen(archive_root));
+    if (a == NULL) {
+        return ot_fail(err, OT_E_NOMEM, NULL, "out of memory");
+    }
+    ot_free(l->archive);
+    l->archive = a;
     return OT_OK;
 }
 
