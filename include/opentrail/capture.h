@@ -142,6 +142,32 @@ OT_API void ot_intake_cleanup(struct ot_intake *in);
 OT_API ot_status ot_intake_response(const struct ot_intake *in, enum ot_intake_format fmt,
                                     struct ot_buf *out);
 
+/* ------------------------------------------------------------------------ */
+/* Replay protection                                                        */
+
+struct ot_replay;
+
+/**
+ * ot_replay_new() - a cache of the answers to the last @max_entries signed
+ * requests (bodies up to @max_bytes in all), each kept @ttl_ms (the clock
+ * window, both ways). Thread-safe. Free with ot_replay_free().
+ */
+OT_API ot_status ot_replay_new(size_t max_entries, size_t max_bytes, int64_t ttl_ms,
+                               struct ot_replay **out);
+OT_API void ot_replay_free(struct ot_replay *r);
+/**
+ * ot_replay_begin() - a request signed with @signature arrives. OT_OK: it is
+ * new, handle it and call ot_replay_end(). OT_E_USAGE: seen within the window,
+ * and answered: send *@status with @body (appended) again, without handling it.
+ * OT_E_RETRY: its twin is being handled right now (answer 503, Retry-After).
+ */
+OT_API ot_status ot_replay_begin(struct ot_replay *r, struct ot_sv signature, int64_t now_ms,
+                                 int *status, struct ot_buf *body);
+/* The request begun with @signature was answered @status with @body; only 2xx answers
+ * are kept (a refused request may be retried for real). */
+OT_API void ot_replay_end(struct ot_replay *r, struct ot_sv signature, int status,
+                          struct ot_sv body);
+
 /* A UUID v4 (lower case, 36 characters and a NUL) from OpenSSL's RAND_bytes. */
 OT_API ot_status ot_uuid4(char out[37]);
 

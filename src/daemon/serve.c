@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -56,6 +57,7 @@ struct counters {
     atomic_ullong lat_bucket[LAT_BUCKETS + 1];
     atomic_ullong lat_sum_us, lat_count;
     atomic_ullong delivery_errors;
+    atomic_ullong replays;
 };
 
 struct daemon {
@@ -65,6 +67,7 @@ struct daemon {
     pthread_rwlock_t cfg_lock; /* HTTP threads read c; a reload swaps it */
     struct ot_config *c;
     struct ot_spool *spool;
+    struct ot_replay *replay; /* answers to signed requests within the clock window */
     struct ot_backend backend;
     struct ot_kek_ring *kek; /* opens sealed objects; seals new ones with EncryptAtRest */
     struct counters n;
@@ -431,6 +434,8 @@ struct request {
     struct ot_buf body;
     bool too_large;
     double started;
+    unsigned answer_status; /* a 2xx ingest answer, kept for a replay of its signature */
+    struct ot_buf answer;
 };
 
 static void count_status(struct daemon *d, unsigned code)
@@ -565,6 +570,10 @@ static void observe_latency(struct daemon *d, double seconds)
     atomic_fetch_add(&d->n.lat_count, 1);
 }
 
+static enum MHD_Result ingest_body(struct daemon *d, struct MHD_Connection *conn,
+                                   struct request *rq, enum ot_intake_format fmt,
+                                   const struct ot_intake_opts *iop);
+
 static enum MHD_Result ingest(struct daemon *d, struct MHD_Connection *conn, const char *url,
                               const char *method, struct request *rq, enum ot_intake_format fmt)
 {
@@ -605,6 +614,16 @@ static enum MHD_Result ingest(struct daemon *d, struct MHD_Connection *conn, con
         /* copied: a reload may free the config once the lock is released */
         (void)snprintf(account, sizeof(account), "%s", who->account);
     }
+    /* a SigV4 signature seen within the window gets its first answer again */
+    struct ot_sv sig = { NULL, 0 };
+    for (size_t i = 0; i < h.n; i++) {
+        if (h.v[i].name.n == 13 && strncasecmp(h.v[i].name.p, "authorization", 13) == 0) {
+            const char *p = strstr(h.v[i].value.p, "Signature=");
+            if (p != NULL && strncmp(h.v[i].value.p, "AWS4-", 5) == 0) {
+                sig = ot_sv_cstr(p + 10);
+            }
+        }
+    }
     struct ot_intake_opts io = { .account_id = account[0] ? account : NULL,
                                  .max_record_bytes = c->limits.max_record_bytes,
                                  .max_records = c->limits.max_batch_records,
@@ -616,6 +635,34 @@ static enum MHD_Result ingest(struct daemon *d, struct MHD_Connection *conn, con
         return respond_error(d, conn, 503, "ServiceUnavailable",
                              "disk space is below Limits.SpaceLeftBytes; retry later");
     }
+    if (sig.p != NULL) {
+        int was = 0;
+        struct ot_buf again = OT_BUF_INIT(64u << 20);
+        st = ot_replay_begin(d->replay, sig, now_ms(), &was, &again);
+        if (st == OT_E_USAGE) {
+            atomic_fetch_add(&d->n.replays, 1);
+            return respond(d, conn, (unsigned)was, "application/json", &again, false);
+        }
+        ot_buf_cleanup(&again);
+        if (st != OT_OK) {
+            return respond_error(d, conn, 503, "ServiceUnavailable",
+                                 "the same signed request is being handled; retry later");
+        }
+    }
+    enum MHD_Result ret = ingest_body(d, conn, rq, fmt, &io);
+    if (sig.p != NULL) {
+        ot_replay_end(d->replay, sig, rq->answer_status, ot_buf_sv(&rq->answer));
+    }
+    return ret;
+}
+
+static enum MHD_Result ingest_body(struct daemon *d, struct MHD_Connection *conn,
+                                   struct request *rq, enum ot_intake_format fmt,
+                                   const struct ot_intake_opts *iop)
+{
+    struct ot_intake_opts io = *iop;
+    struct ot_error err;
+    ot_status st;
     struct ot_intake in = { .records = OT_BUF_INIT(0) };
     st = ot_intake_parse(ot_buf_sv(&rq->body), fmt, &io, &in, &err);
     if (st != OT_OK) {
@@ -667,6 +714,10 @@ static enum MHD_Result ingest(struct daemon *d, struct MHD_Connection *conn, con
         (void)ot_buf_append_cstr(&b, "{\"accepted\":true}\n");
         return respond(d, conn, 200, "application/json", &b, false);
     }
+    rq->answer = OT_BUF_INIT(out.limit);
+    if (ot_buf_append(&rq->answer, out.data, out.len) == OT_OK) {
+        rq->answer_status = 200;
+    }
     return respond(d, conn, 200, "application/json", &out, false);
 }
 
@@ -714,6 +765,9 @@ static enum MHD_Result metrics(struct daemon *d, struct MHD_Connection *conn)
     METRIC("opentrail_delivery_errors_total", "counter", "Delivery failures (each is retried).",
            atomic_load(&d->n.delivery_errors));
     METRIC("opentrail_delivery_ok", "gauge", "1 while delivery works.", ok ? 1 : 0);
+    METRIC("opentrail_replayed_requests_total", "counter",
+           "Signed requests seen again within the clock window, answered from the first.",
+           atomic_load(&d->n.replays));
 #undef METRIC
     if (st == OT_OK) {
         st = ot_buf_append_cstr(&b, "# HELP opentrail_ack_latency_seconds Request to durable "
@@ -823,6 +877,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request *rq = *con_cls;
     if (rq != NULL) {
         ot_buf_cleanup(&rq->body);
+        ot_buf_cleanup(&rq->answer);
         ot_free(rq);
         *con_cls = NULL;
     }
@@ -936,6 +991,12 @@ int otd_serve(const struct otd_opts *o)
         rc = 2;
         goto out;
     }
+    /* twice the clock window: a request dated 5 minutes ahead stays valid for 10 */
+    if (ot_replay_new(65536, 64u << 20, 2 * OT_AUTH_SKEW_MS, &d->replay) != OT_OK) {
+        logf_("out of memory");
+        rc = 4;
+        goto out;
+    }
     struct ot_spool_opts so = { .dir = d->spool_dir, .max_bytes = d->c->limits.spool_max_bytes };
     if (ot_spool_open(&so, &d->spool, &err) != OT_OK) {
         log_err("cannot open the spool", &err);
@@ -1037,6 +1098,7 @@ out:
         (void)pthread_join(deliverer, NULL);
     }
     ot_spool_close(d->spool);
+    ot_replay_free(d->replay);
     if (d->backend.ops != NULL) {
         ot_store_close(&d->backend);
     }

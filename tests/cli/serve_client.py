@@ -11,6 +11,9 @@
       Posts batches of fresh records (client-chosen eventIDs) until STOP_FILE
       exists, retrying a batch that got no answer with the same eventIDs, and
       appends the eventIDs of every acknowledged batch to OUT_ACKED.
+  replay URL AKID SECRET FILE
+      One SigV4-signed POST /v1/events of FILE, sent twice byte for byte;
+      prints each answer's status and body.
 """
 import json
 import hashlib
@@ -52,6 +55,24 @@ def put_audit_events(url, akid, secret, path, bad_checksum=-1, region="us-east-1
     except urllib.error.HTTPError as e:
         print(e.code)
         print(e.read().decode())
+
+
+def replay(url, akid, secret, path):
+    """One SigV4-signed POST /v1/events, sent twice byte for byte (a retry
+    after a lost answer, or a captured request replayed)."""
+    body = open(path, "rb").read()
+    req = AWSRequest(method="POST", url=url + "/v1/events", data=body,
+                     headers={"Content-Type": "application/x-ndjson"})
+    SigV4Auth(Credentials(akid, secret), "cloudtrail-data", "us-east-1").add_auth(req)
+    prepared = req.prepare()
+    for _ in range(2):
+        r = urllib.request.Request(prepared.url, data=body, method="POST",
+                                   headers=dict(prepared.headers.items()))
+        try:
+            with urllib.request.urlopen(r, timeout=10) as resp:
+                print(resp.status, resp.read().decode().strip())
+        except urllib.error.HTTPError as e:
+            print(e.code, e.read().decode().strip())
 
 
 def record(event_id, n):
@@ -101,6 +122,8 @@ if __name__ == "__main__":
         bad = int(a[a.index("--bad-checksum") + 1]) if "--bad-checksum" in a else -1
         region = a[a.index("--region") + 1] if "--region" in a else "us-east-1"
         put_audit_events(a[1], a[2], a[3], a[4], bad, region)
+    elif a[0] == "replay":
+        replay(a[1], a[2], a[3], a[4])
     elif a[0] == "post-loop":
         b = int(a[a.index("--batch") + 1]) if "--batch" in a else 50
         post_loop(a[1], a[2], a[3], a[4], b)

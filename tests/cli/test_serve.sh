@@ -65,7 +65,7 @@ expect_grep "... its digest and log file checked" "^1/1 log files valid" "$T/out
 mkdir -p "$D"
 cat >"$D/opentrail.yaml" <<EOF
 Listener: {Address: 127.0.0.1, Port: $PORT}
-Limits: {MaxBodyBytes: 2M, MaxBatchRecords: 5000, SpoolMaxBytes: 64M, SpaceLeftBytes: 0}
+Limits: {MaxBodyBytes: 2M, MaxBatchRecords: 5000, SpoolMaxBytes: 64M, SpaceLeftBytes: 0, MaxConnections: 8}
 Delivery: {IntervalSeconds: 1}
 CisPack: false
 Keys:
@@ -74,6 +74,8 @@ Keys:
 Trails:
   - {Name: main, S3BucketName: main-logs, HomeRegion: us-east-1, IsMultiRegionTrail: true,
      IsOrganizationTrail: false, LogFileValidationEnabled: true}
+  - {Name: org, S3BucketName: org-logs, S3KeyPrefix: audit, HomeRegion: eu-west-1, IsMultiRegionTrail: false,
+     IncludeGlobalServiceEvents: false, IsOrganizationTrail: true, OrganizationId: o-a1b2c3d4e5, LogFileValidationEnabled: true}
   - Name: writes
     S3BucketName: write-logs
     HomeRegion: us-east-1
@@ -116,6 +118,12 @@ curl -s -H "Authorization: Bearer $INGEST_SECRET" --data-binary @"$T/own.ndjson"
 expect_eq "ingest key: own account accepted" "$(jq .accepted "$T/r")" 3
 expect_eq "ingest key: another account refused" "$(jq -r '.failed[0].code' "$T/r")" AccountMismatch
 
+# --- two more accounts in eu-west-1 (for the single-region organization trail) -----
+jq -c '.Records[] | select(.eventSource == "ec2.amazonaws.com") | .awsRegion = "eu-west-1"' "$INV"/*.json | head -4 |
+    jq -c --slurp 'to_entries[] | .value.eventID = "org-\(.key)" | .value.recipientAccountId = (if .key % 2 == 0 then "111122223333" else "444455556666" end) | .value' >"$T/eu.ndjson"
+curl -s -H "Authorization: Bearer $ADMIN_SECRET" --data-binary @"$T/eu.ndjson" "$URL/v1/events" >"$T/r"
+expect_eq "eu-west-1 records of two accounts accepted" "$(jq .accepted "$T/r")" 4
+
 # --- SigV4: curl --aws-sigv4 and botocore's signer ----------------------------------
 code=$(curl -s -o "$T/r" -w '%{http_code}' --aws-sigv4 "aws:amz:us-east-1:cloudtrail-data" --user "$INGEST_ID:$INGEST_SECRET" \
     -H 'Content-Type: application/x-ndjson' --data-binary @<(head -2 "$T/own.ndjson") "$URL/v1/events")
@@ -131,6 +139,13 @@ expect_eq "botocore-signed PutAuditEvents: 200" "$(head -1 "$T/r")" 200
 expect_eq "PutAuditEvents: successful ids" "$(tail -n +2 "$T/r" | jq -c '[.successful[].id]')" '["ev-0","ev-2"]'
 expect_eq "PutAuditEvents: a bad checksum fails that event" "$(tail -n +2 "$T/r" | jq -r '.failed[0].id + " " + .failed[0].errorCode')" "ev-1 InvalidChecksum"
 expect_grep "PutAuditEvents: each success carries its eventID" '"eventID":"[0-9a-f-]{36}"' "$T/r"
+
+# --- a signed request sent twice (a retry, or a replay): answered once, recorded once --
+jq -c 'del(.eventID)' "$T/own.ndjson" | head -2 >"$T/replay.ndjson"
+"${CLIENT[@]}" replay "$URL" "$INGEST_ID" "$INGEST_SECRET" "$T/replay.ndjson" >"$T/r"
+expect_eq "replayed signed request: both answered 200, the same answer" "$(cut -d' ' -f1 "$T/r" | tr '\n' ' ')" "200 200 "
+expect_eq "... the second is the first's answer" "$(sed -n 1p "$T/r")" "$(sed -n 2p "$T/r")"
+expect_eq "... which accepted 2" "$(sed -n 1p "$T/r" | cut -d' ' -f2- | jq .accepted)" 2
 
 # --- error answers: status, JSON body, the reason ------------------------------------
 code=$(curl -s -o "$T/r" -w '%{http_code}' --data-binary @"$T/five.ndjson" "$URL/v1/events")
@@ -153,14 +168,35 @@ expect_eq "GET /v1/events: 405" "$code" 405
 code=$(curl -s -o "$T/r" -w '%{http_code}' "$URL/nope")
 expect_eq "unknown path: 404" "$code" 404
 
+# --- the connection cap: idle connections past MaxConnections are turned away ---------
+/usr/bin/python3 - "$PORT" >"$T/conn.out" 2>&1 <<'PY' &
+import socket, sys, time
+socks = []
+for _ in range(40):
+    try:
+        socks.append(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2))
+    except OSError:
+        pass
+print("holding", len(socks), flush=True)
+time.sleep(3)
+PY
+HOLD=$!
+sleep 1
+code=$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$URL/healthz")
+if [ "$code" != 200 ]; then ok "with 40 idle connections held, a new one is turned away (MaxConnections 8)"; else notok "MaxConnections 8 did not cap 40 idle connections"; fi
+wait "$HOLD"
+code=$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$URL/healthz")
+expect_eq "once they close, requests are served again" "$code" 200
+
 # --- metrics -----------------------------------------------------------------------------
 sleep 2 # one delivery interval and then some
 curl -s "$URL/metrics" >"$T/metrics"
-total=$((want + 5 + 3 + 2 + 2))
+total=$((want + 5 + 3 + 4 + 2 + 2 + 2))
 expect_eq "/metrics: accepted total" "$(awk '/^opentrail_events_accepted_total /{print $2}' "$T/metrics")" "$total"
 expect_grep "/metrics: rejected counted" '^opentrail_events_rejected_total [1-9]' "$T/metrics"
 expect_grep "/metrics: log files delivered" '^opentrail_delivered_files_total [1-9]' "$T/metrics"
 expect_grep "/metrics: ACK latency histogram" '^opentrail_ack_latency_seconds_count [1-9]' "$T/metrics"
+expect_grep "/metrics: the replay counted" '^opentrail_replayed_requests_total 1$' "$T/metrics"
 expect_grep "/metrics: duplicates dropped (the mixed batch resent 5 known eventIDs)" '^opentrail_duplicate_records_total [1-9]' "$T/metrics"
 
 # --- SIGHUP: a bad config is refused, a good one applied ----------------------------
@@ -197,15 +233,27 @@ if [ "$wr" -gt 0 ] && [ "$wr" -lt "$delivered" ]; then ok "... a real subset ($w
 "$OT" --data-dir "$D" keys export --array >"$T/keys.json"
 START=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
 END=$(date -u -d '+1 minute' +%Y-%m-%dT%H:%M:%SZ)
-for acct in 123837392027 111122223333; do
+# each account's digests per region: 444455556666 wrote only in eu-west-1
+for ar in 123837392027:us-east-1 111122223333:us-east-1 111122223333:eu-west-1 444455556666:eu-west-1; do
+    acct=${ar%%:*}
+    region=${ar#*:}
     ARN=arn:aws:cloudtrail:us-east-1:$acct:trail/main
-    expect_rc "opentrail validate trail main, account $acct" 0 "$OT" --data-dir "$D" validate --trail-arn "$ARN" --s3-bucket main-logs --start-time "$START" --end-time "$END"
+    expect_rc "opentrail validate trail main, account $acct, $region" 0 "$OT" --data-dir "$D" validate --trail-arn "$ARN" --s3-bucket main-logs --source-region "$region" --start-time "$START" --end-time "$END"
     expect_grep "... digests valid, none invalid" "^[1-9][0-9]*/[1-9][0-9]* digest files valid" "$T/out"
-    "${AWSV[@]}" "$D/buckets" "$T/keys.json" "$ARN" main-logs "$START" "$END" >"$T/aws.out" 2>"$T/aws.err"
+    "${AWSV[@]}" "$D/buckets" "$T/keys.json" "$ARN" main-logs "$START" "$END" "" "$region" >"$T/aws.out" 2>"$T/aws.err"
     rc=$?
-    expect_eq "AWS CLI validator: trail main, account $acct" "$rc" 0
+    expect_eq "AWS CLI validator: trail main, account $acct, $region" "$rc" 0
     expect_grep "... says the log files are valid" "log files valid" "$T/aws.out"
 done
+
+# single-region organization trail: eu-west-1 only, every account, org id in the key layout
+org_all=$("$OT" cat --count "$D/buckets/org-logs" 2>/dev/null | awk '{print $1}')
+org_want=$("$OT" cat "$D/buckets/main-logs" 2>/dev/null | jq -c 'select(.awsRegion == "eu-west-1")' | wc -l)
+expect_eq "org trail: exactly main's eu-west-1 records" "$org_all" "$org_want"
+bad_keys=$(find "$D/buckets/org-logs" -name '*.json.gz' | sed "s|^$D/buckets/org-logs/||" | grep -cv '^audit/AWSLogs/o-a1b2c3d4e5/[0-9]\{12\}/CloudTrail\(-Digest\)\?/eu-west-1/')
+expect_eq "org trail: keys are prefix/AWSLogs/o-id/account/..." "$bad_keys" 0
+expect_eq "org trail: both accounts' eu-west-1 records" "$org_want" 4
+expect_eq "org trail: a folder per account" "$(ls "$D/buckets/org-logs/audit/AWSLogs/o-a1b2c3d4e5" | tr '\n' ' ')" "111122223333 444455556666 "
 
 # --- a restart continues the chain ----------------------------------------------------------
 if start; then ok "restart on the same data"; else notok "restart failed: $(tail -5 "$T/serve.err")"; fi

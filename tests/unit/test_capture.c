@@ -982,6 +982,52 @@ static void remove_vectors(void)
     (void)rmdir(vec_dir);
 }
 
+/* ---- replay cache ----------------------------------------------------- */
+
+static void test_replay(void **state)
+{
+    (void)state;
+    struct ot_replay *r = NULL;
+    assert_int_equal(ot_replay_new(3, 1000, 600000, &r), OT_OK);
+    struct ot_buf b = OT_BUF_INIT(4096);
+    int status = 0;
+    struct ot_sv s1 = SV("aaaa"), s2 = SV("bbbb"), s3 = SV("cccc"), s4 = SV("dddd");
+    assert_int_equal(ot_replay_begin(r, s1, 1000, &status, &b), OT_OK);
+    /* its twin arrives while the first is handled */
+    assert_int_equal(ot_replay_begin(r, s1, 1001, &status, &b), OT_E_RETRY);
+    ot_replay_end(r, s1, 200, SV("{\"accepted\":2}"));
+    assert_int_equal(ot_replay_begin(r, s1, 2000, &status, &b), OT_E_USAGE);
+    assert_int_equal(status, 200);
+    assert_string_equal(b.data, "{\"accepted\":2}");
+    ot_buf_reset(&b);
+    /* a refused request is not kept: its retry is handled for real */
+    assert_int_equal(ot_replay_begin(r, s2, 2000, &status, &b), OT_OK);
+    ot_replay_end(r, s2, 503, SV("{}"));
+    assert_int_equal(ot_replay_begin(r, s2, 2001, &status, &b), OT_OK);
+    ot_replay_end(r, s2, 200, SV("{}"));
+    /* past the window, the same signature is new again */
+    assert_int_equal(ot_replay_begin(r, s1, 1000 + 600000, &status, &b), OT_OK);
+    ot_replay_end(r, s1, 200, SV("{}"));
+    /* the ring is full: the oldest answered one makes room */
+    assert_int_equal(ot_replay_begin(r, s3, 700000, &status, &b), OT_OK);
+    ot_replay_end(r, s3, 200, SV("{}"));
+    assert_int_equal(ot_replay_begin(r, s4, 700001, &status, &b), OT_OK);
+    ot_replay_end(r, s4, 200, SV("{}"));
+    assert_int_equal(ot_replay_begin(r, s4, 700002, &status, &b), OT_E_USAGE);
+    ot_buf_cleanup(&b);
+    ot_replay_free(r);
+    assert_int_equal(ot_replay_new(0, 10, 10, &r), OT_E_USAGE);
+    for (unsigned long i = 1; i < 20; i++) {
+        ot_alloc_fail_after(i);
+        ot_status st = ot_replay_new(4, 100, 10, &r);
+        ot_alloc_fail_after(0);
+        assert_true(st == OT_OK || st == OT_E_NOMEM);
+        if (st == OT_OK) {
+            ot_replay_free(r);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1002,6 +1048,7 @@ int main(void)
         cmocka_unit_test(test_intake_caps),
         cmocka_unit_test(test_put_audit_events),
         cmocka_unit_test(test_intake_alloc_failures),
+        cmocka_unit_test(test_replay),
     };
     if (make_vectors() != 0) {
         return 1;
