@@ -960,8 +960,9 @@ static ot_status seal_groups(struct ot_live *lv, struct lgroup *only, int64_t no
     char(*keys)[1024] = NULL;
     size_t n = 0;
     struct lgroup **gs = ot_calloc(lv->ng ? lv->ng : 1, sizeof(*gs));
+    int64_t *dls = ot_calloc(lv->ng ? lv->ng : 1, sizeof(*dls));
     keys = ot_calloc(lv->ng ? lv->ng : 1, sizeof(*keys));
-    if (gs == NULL || keys == NULL) {
+    if (gs == NULL || keys == NULL || dls == NULL) {
         st = ot_fail(err, OT_E_NOMEM, NULL, "out of memory");
         goto out;
     }
@@ -974,9 +975,11 @@ static ot_status seal_groups(struct ot_live *lv, struct lgroup *only, int64_t no
         loc_of(lv, g, &loc);
         char unique[16];
         struct ot_buf key = OT_BUF_INIT(sizeof(keys[0]) - 1);
+        /* after the chain's last digest, never on its end: each file in exactly one digest */
+        dls[n] = g->has_link && delivery <= g->link.end_ms ? g->link.end_ms + 1000 : delivery;
         st = ot_unique_string(unique, err);
         if (st == OT_OK) {
-            st = ot_logfile_key(&loc, delivery, unique, &key);
+            st = ot_logfile_key(&loc, dls[n], unique, &key);
         }
         if (st != OT_OK) {
             ot_buf_cleanup(&key);
@@ -992,7 +995,7 @@ static ot_status seal_groups(struct ot_live *lv, struct lgroup *only, int64_t no
         if (st == OT_OK) {
             st = ot_buf_printf(&lv->jline, "I %s\t%s\t%s\t%s\t%" PRId64 "\n",
                                lv->trails[g->trail].name, g->account, g->region, keys[n - 1],
-                               delivery);
+                               dls[n - 1]);
         }
         if (st != OT_OK) {
             st = ot_fail(err, st, NULL, "out of memory");
@@ -1021,7 +1024,7 @@ static ot_status seal_groups(struct ot_live *lv, struct lgroup *only, int64_t no
         struct ot_trail_loc loc;
         loc_of(lv, g, &loc);
         lv->held_bytes -= g->lf.json.len < lv->held_bytes ? g->lf.json.len : lv->held_bytes;
-        st = ot_logfile_seal_at(&g->lf, lv->trails[g->trail].backend, &loc, keys[i], delivery,
+        st = ot_logfile_seal_at(&g->lf, lv->trails[g->trail].backend, &loc, keys[i], dls[i],
                                 &infos[i], err);
         sealed += st == OT_OK;
     }
@@ -1070,6 +1073,7 @@ static ot_status seal_groups(struct ot_live *lv, struct lgroup *only, int64_t no
     ot_free(infos);
 out:
     ot_free(gs);
+    ot_free(dls);
     ot_free(keys);
     return st;
 }
