@@ -52,7 +52,7 @@ ref_eps=$(echo "$EV_N / ($t1 - $t0)" | bc -l)
 # sustained: wrk, 2 connections per core
 rss0=$(rss_kb)
 a0=$(metric opentrail_events_accepted_total)
-OT_BENCH_BODY=$W/batch.ndjson OT_BENCH_TOKEN=$TOKEN wrk -t 1 -c 4 -d "${SECONDS_SAT}s" -s "$ROOT/bench/post.lua" "$URL/v1/events" >"$W/wrk.out"
+OT_BENCH_BODY=$W/batch.ndjson OT_BENCH_TOKEN=$TOKEN wrk -t 1 -c "${BENCH_SERVE_CONNS:-8}" -d "${SECONDS_SAT}s" -s "$ROOT/bench/post.lua" "$URL/v1/events" >"$W/wrk.out"
 a1=$(metric opentrail_events_accepted_total)
 reqs=$(awk '/^Requests\/sec/{print $2}' "$W/wrk.out")
 bad=$(awk '/^non-200/{print $3}' "$W/wrk.out")
@@ -61,7 +61,7 @@ got=$((a1 - a0))
 wrk_lat=$(grep '^latency p50' "$W/wrk.out")
 syncs=$(metric opentrail_spool_syncs_total)
 if [ "$bad" != 0 ]; then echo "bench: $bad answers were not 200" >&2; exit 1; fi
-printf '%-58s %10.0f events/s  (%s accepted per /metrics; %s fdatasyncs; %s)\n' "opentrail serve, durable ACKs (wrk -c4)" "$eps" "$got" "$syncs" "$wrk_lat"
+printf '%-58s %10.0f events/s  (%s accepted per /metrics; %s fdatasyncs; %s)\n' "opentrail serve, durable ACKs (wrk -c${BENCH_SERVE_CONNS:-8})" "$eps" "$got" "$syncs" "$wrk_lat"
 printf '%-58s %10.0f events/s  (%.2fx of it)\n' "reference: gzip -6 of the same NDJSON to a file" "$ref_eps" "$(echo "$eps / $ref_eps" | bc -l)"
 
 # let delivery drain before the latency run

@@ -1046,11 +1046,13 @@ int otd_serve(const struct otd_opts *o)
         rc = 2;
         goto out;
     }
-    unsigned threads = 4;
-    mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+    /* a thread per connection: a handler blocks in the spool's fdatasync, and
+     * requests waiting together must reach the spool together to share one */
+    mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                               MHD_USE_POLL | MHD_USE_ERROR_LOG,
                            (uint16_t)port, NULL, NULL, on_request, d, MHD_OPTION_EXTERNAL_LOGGER,
                            mhd_log, d, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-                           MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+                           MHD_OPTION_CONNECTION_LIMIT,
                            (unsigned)d->c->limits.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
                            30u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_END);
     if (mhd == NULL) {
