@@ -257,7 +257,13 @@ ot_status ot_spool_open(const struct ot_spool_opts *o, struct ot_spool **out, st
     s->rbuf = OT_BUF_INIT(OT_SPOOL_SEGMENT_BYTES + OT_SPOOL_MAX_FRAME);
     (void)pthread_mutex_init(&s->mu, NULL);
     (void)pthread_cond_init(&s->synced, NULL);
-    (void)pthread_cond_init(&s->fresh, NULL);
+    /* ot_spool_wait() counts its timeout on the monotonic clock: the condition
+     * variable must too, or every wait ends at once (a busy loop) */
+    pthread_condattr_t ca;
+    (void)pthread_condattr_init(&ca);
+    (void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    (void)pthread_cond_init(&s->fresh, &ca);
+    (void)pthread_condattr_destroy(&ca);
     if (mkdir(s->dir, 0700) != 0 && errno != EEXIST) {
         st = sys_fail(err, errno, "cannot create folder", s->dir);
         goto fail;
