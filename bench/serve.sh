@@ -53,7 +53,7 @@ ref_eps=$(echo "$EV_N / ($t1 - $t0)" | bc -l)
 rss0=$(rss_kb)
 a0=$(metric opentrail_events_accepted_total)
 t_start=$(date +%s.%N)
-OT_BENCH_BODY=$W/batch.ndjson OT_BENCH_TOKEN=$TOKEN wrk -t 1 -c "${BENCH_SERVE_CONNS:-8}" -d "${SECONDS_SAT}s" -s "$ROOT/bench/post.lua" "$URL/v1/events" >"$W/wrk.out"
+OT_BENCH_BODY=$W/events.ndjson OT_BENCH_BATCH=$BATCH OT_BENCH_TOKEN=$TOKEN wrk -t 1 -c "${BENCH_SERVE_CONNS:-8}" -d "${SECONDS_SAT}s" -s "$ROOT/bench/post.lua" "$URL/v1/events" >"$W/wrk.out"
 a1=$(metric opentrail_events_accepted_total)
 reqs=$(awk '/^Requests\/sec/{print $2}' "$W/wrk.out")
 bad=$(awk '/^non-200/{print $3}' "$W/wrk.out")
