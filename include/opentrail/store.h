@@ -216,6 +216,13 @@ struct ot_s3_creds {
 OT_API ot_status ot_s3_creds_parse(struct ot_sv text, const char *profile, struct ot_s3_creds *out,
                                    struct ot_error *err);
 OT_API void ot_s3_creds_cleanup(struct ot_s3_creds *c);
+/**
+ * ot_s3_creds_load() - read @path (at most 1 MB) and ot_s3_creds_parse() its
+ * [@profile]. OT_E_USAGE, with sys_errno, when the file cannot be opened;
+ * @err names the file either way, never a secret.
+ */
+OT_API ot_status ot_s3_creds_load(const char *path, const char *profile, struct ot_s3_creds *out,
+                                  struct ot_error *err);
 
 /* Where a trail's files go: the parts of the CloudTrail key layout (spec 2.1). */
 struct ot_trail_loc {

@@ -17,11 +17,13 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "opentrail/store.h"
 #include "store/s3_int.h"
@@ -1108,4 +1110,56 @@ ot_status ot_s3_creds_parse(struct ot_sv text, const char *profile, struct ot_s3
     (void)line;
     *out = c;
     return OT_OK;
+}
+
+ot_status ot_s3_creds_load(const char *path, const char *profile, struct ot_s3_creds *out,
+                           struct ot_error *err)
+{
+    struct ot_buf b = OT_BUF_INIT(1u << 20);
+    ot_status st = OT_OK;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        st = ot_fail(err, OT_E_USAGE,
+                     "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or write the file",
+                     "no S3 credentials: cannot open the credentials file: %s", strerror(e));
+        if (err != NULL) {
+            err->sys_errno = e;
+        }
+        goto out;
+    }
+    for (;;) {
+        char chunk[8192];
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            st = ot_fail(err, OT_E_IO, NULL, "cannot read the credentials file: %s",
+                         strerror(errno));
+            break;
+        }
+        if (n == 0) {
+            break;
+        }
+        st = ot_buf_append(&b, chunk, (size_t)n);
+        if (st != OT_OK) {
+            st = ot_fail(err, st, NULL,
+                         st == OT_E_LIMIT ? "credentials file larger than 1 MB" : "out of memory");
+            break;
+        }
+    }
+    (void)close(fd); /* read-only: nothing to lose */
+    if (st == OT_OK) {
+        st = ot_s3_creds_parse(ot_buf_sv(&b), profile, out, err);
+    }
+out:
+    if (st != OT_OK) {
+        ot_error_at(err, "%s", path);
+    }
+    if (b.data != NULL) {
+        OPENSSL_cleanse(b.data, b.len);
+    }
+    ot_buf_cleanup(&b);
+    return st;
 }
