@@ -37,8 +37,8 @@ static const char *env(const char *name)
     return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-static ot_status open_s3(const struct ot_conf_storage *s, struct ot_backend *out,
-                         struct ot_error *err)
+ot_status otd_store_open_s3(const struct ot_conf_storage *s, struct ot_backend *out,
+                            struct ot_error *err)
 {
     static const char *const sse[] = { "AES256", "aws:kms" }; /* enum ot_storage_sse */
     struct ot_s3_creds c = { 0 };
@@ -115,7 +115,7 @@ ot_status otd_stores_open(const struct ot_config *c, const struct ot_backend *lo
                              "more than %u distinct S3 stores", OTD_MAX_STORES);
                 break;
             }
-            st = open_s3(cs, &s.s3[k], err);
+            st = otd_store_open_s3(cs, &s.s3[k], err);
             if (st != OT_OK && err != NULL) {
                 char where[sizeof(err->where)];
                 (void)snprintf(where, sizeof(where), "Trails[%u] (%.64s).Storage%s%.100s", i,

@@ -35,6 +35,13 @@ const struct ot_backend *otd_stores_trail(const struct otd_stores *s, uint32_t i
  */
 ot_status otd_stores_open(const struct ot_config *c, const struct ot_backend *local,
                           struct otd_stores *out, struct ot_error *err);
+/**
+ * otd_store_open_s3() - the S3 backend of one Storage section, credentials
+ * found as described above (also used by `opentrail lifecycle` for trails on
+ * S3). Release with ot_store_close().
+ */
+ot_status otd_store_open_s3(const struct ot_conf_storage *s, struct ot_backend *out,
+                            struct ot_error *err);
 /* Closes what otd_stores_open() opened; a zeroed @s is fine. */
 void otd_stores_close(struct otd_stores *s);
 

@@ -220,6 +220,41 @@ expect_rc "trail ondisk validates on local disk" 0 "$OT" --data-dir "$D" validat
 expect_rc "trail profiled (credentials from a profile) validates over S3" 0 "$OT" --data-dir "$D" validate --trail-arn arn:aws:cloudtrail:us-east-1:123837392027:trail/profiled --s3-bucket ot-serve-prof --start-time "$START" --end-time "$END" --s3-endpoint "$S3_ENDPOINT"
 expect_grep "... log files valid" "^[1-9][0-9]*/[1-9][0-9]* log files valid$" "$T/out"
 
+# --- lifecycle on the S3 trail (Swift: no storage classes) ---------------------------------
+LATER=$(date -u -d '+100 days' +%Y-%m-%dT%H:%M:%SZ)
+nobj=$(wc -l <"$T/ls")
+lc_cfg() { # lc_cfg STORAGE_CLASSES RULE
+    sed "s|^  StorageClasses: false|  StorageClasses: $1|" "$T/good.yaml" >"$D/opentrail.yaml"
+    printf 'LifecycleRules:\n  - %s\n' "$2" >>"$D/opentrail.yaml"
+}
+lc_cfg false '{Prefix: AWSLogs/, TransitionAfterDays: 30, StorageClass: GLACIER, ExpireAfterDays: 2555, RetainAtLeastDays: 365}'
+expect_rc "lifecycle plan on the S3 trail" 0 "$OT" --data-dir "$D" lifecycle plan --bucket ot-serve --now "$LATER"
+expect_grep "plan: every object would move to GLACIER" "transition: $nobj objects, [0-9]+ bytes \(([0-9]+) bytes to GLACIER\)" "$T/out"
+expect_grep "plan: says the server cannot" "transition: unsupported by this server \(Storage.StorageClasses: false\)" "$T/out"
+expect_rc "lifecycle run with StorageClasses: false: refused" 2 "$OT" --data-dir "$D" lifecycle run --bucket ot-serve --now "$LATER"
+expect_grep "... 'unsupported by this server', nothing done" "transition of $nobj objects unsupported by this server .*nothing done" "$T/err"
+lc_cfg true '{Prefix: AWSLogs/, TransitionAfterDays: 30, StorageClass: GLACIER, ExpireAfterDays: 2555, RetainAtLeastDays: 365}'
+expect_rc "lifecycle run, StorageClasses: true on Swift: CopyObject answered 400, refused" 2 "$OT" --data-dir "$D" lifecycle run --bucket ot-serve --now "$LATER"
+expect_grep "... storage class GLACIER unsupported by this server (400 InvalidStorageClass)" "storage class GLACIER unsupported by this server \(400 InvalidStorageClass\)" "$T/err"
+"${AWS[@]}" s3api list-objects-v2 --bucket ot-serve >"$T/lo.json"
+expect_eq "... every object still there, STANDARD" "$(jq '[.Contents[] | select(.StorageClass == "STANDARD")] | length' "$T/lo.json")" "$nobj"
+"${AWS[@]}" s3api head-object --bucket ot-serve --key "$dk" >"$T/head2.json"
+expect_eq "... the digest's signature metadata untouched" "$(jq -r .Metadata.signature "$T/head2.json")" "$(jq -r .Metadata.signature "$T/head.json")"
+expect_rc "... and the trail still validates over S3" 0 "$OT" --data-dir "$D" validate --trail-arn "$ARN" --s3-bucket ot-serve --start-time "$START" --end-time "$END" --s3-endpoint "$S3_ENDPOINT"
+# expiry on S3: DELETE, digests with their logs, the range recorded first
+lc_cfg false '{Prefix: AWSLogs/, ExpireAfterDays: 30, RetainAtLeastDays: 10}'
+lk=$(grep -o 'AWSLogs/.*/CloudTrail/.*\.json\.gz$' "$T/ls" | head -1)
+expect_rc "lifecycle delete inside the retention lock: refused" 2 "$OT" --data-dir "$D" lifecycle delete --bucket ot-serve "$lk"
+expect_grep "... naming the lock and when it lifts" "retention lock: rule Prefix \"AWSLogs/\" keeps this object 10 days, until" "$T/err"
+expect_eq "... the object is still in the bucket" "$("${AWS[@]}" s3 ls "s3://ot-serve/$lk" | wc -l)" 1
+expect_rc "lifecycle run: expiry on S3 40 days on" 0 "$OT" --data-dir "$D" lifecycle run --bucket ot-serve --now "$(date -u -d '+40 days' +%Y-%m-%dT%H:%M:%SZ)"
+expect_grep "... everything expired" "bucket ot-serve: 0 moved to the archive tier, $nobj expired" "$T/out"
+expect_eq "AWS CLI: the bucket is empty" "$("${AWS[@]}" s3 ls --recursive s3://ot-serve/ | wc -l)" 0
+expect_eq "expired.json records the range" "$(jq -r '.ExpiredRanges[0].Bucket' "$D/state/expired.json")" ot-serve
+expect_rc "validate over S3 after expiry: exit 0" 0 "$OT" --data-dir "$D" validate --trail-arn "$ARN" --s3-bucket ot-serve --start-time "$START" --end-time "$END" --s3-endpoint "$S3_ENDPOINT"
+expect_grep "... reports the range as expired, not as tampering" "^\[opentrail\] expired by lifecycle rule \(Prefix \"AWSLogs/\", ExpireAfterDays 30\)" "$T/out"
+cp "$T/good.yaml" "$D/opentrail.yaml"
+
 # --- credentials that do not work: one clear line, delivery waits --------------------
 sed 's|CredentialsProfile: swift|CredentialsProfile: nope|' "$T/good.yaml" >"$D/opentrail.yaml"
 : >"$T/serve.err"
