@@ -75,6 +75,31 @@ struct ot_conf_access_key {
     char *description;
 };
 
+/*
+ * Where a trail's bucket is (docs/serve.md, "A trail on S3"): the top-level
+ * Storage is every trail's default; a trail's own Storage replaces it whole.
+ * The bucket is always the trail's S3BucketName.
+ */
+enum ot_storage_backend { OT_STORAGE_LOCAL = 0, OT_STORAGE_S3 };
+enum ot_storage_sse { OT_SSE_AES256 = 0, OT_SSE_KMS };
+
+struct ot_conf_storage {
+    int backend; /* enum ot_storage_backend */
+    char *endpoint;
+    char *region;
+    int sse; /* enum ot_storage_sse, with has_sse */
+    bool has_sse;
+    char *kms_key_id;
+    bool virtual_host;
+    char *access_key_id;       /* with secret_access_key, or neither */
+    char *secret_access_key;   /* a secret: never printed */
+    char *session_token;       /* a secret: never printed */
+    char *credentials_profile; /* [profile] of the shared credentials file */
+    char *credentials_file;    /* default AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials */
+    bool storage_classes;      /* the server takes x-amz-storage-class (Swift: false) */
+    uint64_t timeout_seconds, retry_for_seconds;
+};
+
 struct ot_conf_trail {
     char *name;
     char *s3_bucket_name;
@@ -92,6 +117,8 @@ struct ot_conf_trail {
     bool has_enable_log_file_validation;
     uint32_t basic_node, advanced_node; /* while reading only */
     struct ot_selectors *selectors;     /* owned; the default when none given */
+    struct ot_conf_storage storage;     /* valid with has_storage */
+    bool has_storage;
     unsigned line;
 };
 
@@ -162,6 +189,7 @@ struct ot_config {
     bool encrypt_at_rest; /* local backend: seal new objects (docs/encryption.md) */
     struct ot_conf_lc_rule *lifecycle_rules;
     uint32_t nlifecycle_rules;
+    struct ot_conf_storage storage; /* every trail's, unless it has its own */
 };
 
 /**
@@ -185,6 +213,13 @@ OT_API void ot_config_free(struct ot_config *c);
 OT_API const struct ot_conf_trail *ot_config_trail(const struct ot_config *c, const char *name);
 /* The scope of @t for ot_select_keep(); strings borrowed from @t. */
 OT_API void ot_config_trail_scope(const struct ot_conf_trail *t, struct ot_trail_scope *out);
+
+/* Where @t's bucket is: its own Storage, else the top-level one. Borrowed. */
+OT_API const struct ot_conf_storage *ot_config_trail_storage(const struct ot_config *c,
+                                                             const struct ot_conf_trail *t);
+/* True when @a and @b name the same store with the same settings (one backend serves both). */
+OT_API bool ot_config_storage_same(const struct ot_conf_storage *a,
+                                   const struct ot_conf_storage *b);
 
 /**
  * ot_config_show() - append the effective configuration (defaults filled in)

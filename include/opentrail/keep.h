@@ -57,6 +57,11 @@ struct ot_keep_store {
     const char *archive_root;       /* <data>/archive: same bucket/key layout */
     const char *state_dir;          /* <data>/state: expired.json */
     const struct ot_kek_ring *ring; /* opens sealed digests; may be NULL */
+    /* An S3 store instead of the folders above (borrowed; state_dir still
+     * holds expired.json): tiers are storage classes, a transition is a
+     * CopyObject onto the same key, expiry a DELETE. */
+    const struct ot_backend *backend;
+    bool storage_classes; /* the server takes x-amz-storage-class (Swift: no) */
 };
 
 enum ot_keep_action { OT_KEEP_TRANSITION = 1, OT_KEEP_EXPIRE };
@@ -68,6 +73,7 @@ struct ot_keep_item {
     uint64_t bytes; /* on disk */
     int64_t delivery_ms;
     size_t rule;
+    int storage_class; /* a transition's target (enum ot_keep_class) */
 };
 
 /* An expired range of one bucket, as expired.json records it. */

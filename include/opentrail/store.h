@@ -203,6 +203,36 @@ struct ot_s3_opts {
 OT_API ot_status ot_store_s3_open(const struct ot_s3_opts *o, struct ot_backend *out,
                                   struct ot_error *err);
 
+/* One object as ListObjectsV2 describes it (strings borrowed for the call). */
+struct ot_obj_info {
+    const char *key;
+    uint64_t bytes;
+    int64_t modified_ms;       /* LastModified, 0 when unknown */
+    const char *storage_class; /* "STANDARD" when the server names none */
+};
+typedef bool (*ot_list_info_fn)(void *ctx, const struct ot_obj_info *o);
+
+/* True when @b is an S3 backend (ot_store_s3_open). */
+OT_API bool ot_store_is_s3(const struct ot_backend *b);
+/**
+ * ot_store_s3_list_info() - every object under @prefix with its size, time
+ * and storage class, in key order (lifecycle planning). OT_E_USAGE when @b
+ * is not an S3 backend.
+ */
+OT_API ot_status ot_store_s3_list_info(const struct ot_backend *b, const char *bucket,
+                                       const char *prefix, ot_list_info_fn fn, void *ctx,
+                                       struct ot_error *err);
+/**
+ * ot_store_s3_set_class() - move @key to @storage_class by CopyObject onto
+ * itself (x-amz-metadata-directive COPY: the user metadata, a digest's
+ * signature, stays; the bytes and so every hash stay). A server without
+ * storage classes (400 InvalidStorageClass, 501) is OT_E_USAGE with sys_errno
+ * ENOTSUP and says so; nothing changed then.
+ */
+OT_API ot_status ot_store_s3_set_class(const struct ot_backend *b, const char *bucket,
+                                       const char *key, const char *storage_class,
+                                       struct ot_error *err);
+
 /* Credentials found in an AWS shared credentials file (owned strings). */
 struct ot_s3_creds {
     char *access_key, *secret_key, *session_token;
@@ -216,6 +246,13 @@ struct ot_s3_creds {
 OT_API ot_status ot_s3_creds_parse(struct ot_sv text, const char *profile, struct ot_s3_creds *out,
                                    struct ot_error *err);
 OT_API void ot_s3_creds_cleanup(struct ot_s3_creds *c);
+/**
+ * ot_s3_creds_load() - read @path (at most 1 MB) and ot_s3_creds_parse() its
+ * [@profile]. OT_E_USAGE, with sys_errno, when the file cannot be opened;
+ * @err names the file either way, never a secret.
+ */
+OT_API ot_status ot_s3_creds_load(const char *path, const char *profile, struct ot_s3_creds *out,
+                                  struct ot_error *err);
 
 /* Where a trail's files go: the parts of the CloudTrail key layout (spec 2.1). */
 struct ot_trail_loc {

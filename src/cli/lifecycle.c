@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "daemon/stores.h"
 
 static const char help[] =
     "usage: opentrail lifecycle plan [--bucket B] [--now T] [--json]\n"
@@ -41,11 +42,15 @@ static const char help[] =
     "      --json              plan as JSON\n"
     "  -h, --help              this help\n"
     "\n"
-    "Lifecycle on S3-compatible stores is not done by opentrail: configure the\n"
-    "bucket's own lifecycle where the server has one (Swift has none).\n"
+    "Trails whose Storage is Backend: s3 are handled in their bucket on the store:\n"
+    "a transition is a CopyObject onto the same key with x-amz-storage-class (the\n"
+    "digest signature metadata is kept), expiry a DELETE, expired.json stays in\n"
+    "DATA_DIR/state. A store without storage classes (Storage.StorageClasses:\n"
+    "false, or a 400 InvalidStorageClass answer, as OpenStack Swift gives) is\n"
+    "reported as unsupported and nothing is done.\n"
     "\n"
-    "exit status: 0 done, 2 usage or config error or a retention lock refusal,\n"
-    "4 system error.\n";
+    "exit status: 0 done, 2 usage or config error, a retention lock refusal or a\n"
+    "transition the store does not support, 4 system error.\n";
 
 struct lc {
     struct ot_keep_rule *rules;
@@ -163,12 +168,13 @@ static void print_plan(const struct lc *x, const struct ot_keep_plan *p, json_t 
     (void)printf("  monthly storage saved at S3 prices: %s\n", usd);
 }
 
-static int one_bucket(struct lc *x, const char *bucket, const char *verb, json_t *arr)
+static int one_bucket(struct lc *x, const struct ot_keep_store *store, const char *bucket,
+                      const char *verb, json_t *arr)
 {
     struct ot_keep_plan p;
     struct ot_error err;
     ot_error_clear(&err);
-    ot_status st = ot_keep_plan_make(&x->store, bucket, x->rules, x->nrules, x->now_ms, &p, &err);
+    ot_status st = ot_keep_plan_make(store, bucket, x->rules, x->nrules, x->now_ms, &p, &err);
     if (st != OT_OK) {
         cli_print_error(&err);
         return st == OT_E_USAGE ? CLI_USAGE : st == OT_E_TAMPER ? CLI_VERDICT : CLI_SYSTEM;
@@ -176,20 +182,47 @@ static int one_bucket(struct lc *x, const char *bucket, const char *verb, json_t
     int rc = CLI_OK;
     if (strcmp(verb, "plan") == 0) {
         print_plan(x, &p, arr);
+        if (store->backend != NULL && !store->storage_classes && p.transitions > 0 && arr == NULL) {
+            (void)printf("  transition: unsupported by this server (Storage.StorageClasses: "
+                         "false): `lifecycle run` refuses it\n");
+        }
     } else {
         uint64_t done = 0;
-        st = ot_keep_plan_run(&x->store, &p, x->now_ms, &done, &err);
+        st = ot_keep_plan_run(store, &p, x->now_ms, &done, &err);
         if (st != OT_OK) {
             cli_print_error(&err);
             rc = st == OT_E_USAGE ? CLI_USAGE : CLI_SYSTEM;
         }
-        (void)printf("bucket %s: %llu moved to the archive tier, %llu expired (%llu of %zu "
-                     "steps done)\n",
-                     bucket, (unsigned long long)p.transitions, (unsigned long long)p.expiries,
-                     (unsigned long long)done, p.n);
+        if (st == OT_OK) {
+            (void)printf("bucket %s: %llu moved to the archive tier, %llu expired (%llu of %zu "
+                         "steps done)\n",
+                         bucket, (unsigned long long)p.transitions, (unsigned long long)p.expiries,
+                         (unsigned long long)done, p.n);
+        } else {
+            (void)printf("bucket %s: stopped after %llu of %zu steps\n", bucket,
+                         (unsigned long long)done, p.n);
+        }
     }
     ot_keep_plan_cleanup(&p);
     return rc;
+}
+
+/* @t's S3 store into *@b (the caller closes it) and @ks. */
+static int open_s3_store(const struct ot_config *c, const struct ot_conf_trail *t,
+                         struct ot_backend *b, struct ot_keep_store *ks)
+{
+    struct ot_error err;
+    ot_error_clear(&err);
+    const struct ot_conf_storage *cs = ot_config_trail_storage(c, t);
+    ot_status st = otd_store_open_s3(cs, b, &err);
+    if (st != OT_OK) {
+        ot_error_at(&err, "trail %s: Storage", t->name);
+        cli_print_error(&err);
+        return st == OT_E_USAGE ? CLI_USAGE : CLI_SYSTEM;
+    }
+    ks->backend = b;
+    ks->storage_classes = cs->storage_classes;
+    return CLI_OK;
 }
 
 int cli_lifecycle(int argc, char **argv, const struct cli_global *g)
@@ -251,6 +284,7 @@ int cli_lifecycle(int argc, char **argv, const struct cli_global *g)
     }
     struct ot_config *cfg = NULL;
     struct ot_kek_ring *ring = NULL;
+    struct ot_backend s3 = { 0 };
     json_t *arr = NULL;
     struct ot_error err;
     ot_error_clear(&err);
@@ -264,11 +298,29 @@ int cli_lifecycle(int argc, char **argv, const struct cli_global *g)
     (void)snprintf(x.hot, sizeof(x.hot), "%s/buckets", g->data_dir);
     (void)snprintf(x.arch, sizeof(x.arch), "%s/archive", g->data_dir);
     (void)snprintf(x.state, sizeof(x.state), "%s/state", g->data_dir);
-    x.store = (struct ot_keep_store){ x.hot, x.arch, x.state, ring };
+    x.store = (struct ot_keep_store){
+        .hot_root = x.hot, .archive_root = x.arch, .state_dir = x.state, .ring = ring
+    };
+    /* a trail on S3: its bucket on its store (opened lazily, one at a time) */
+    const struct ot_conf_trail *bt = NULL;
+    for (uint32_t i = 0; bucket != NULL && i < cfg->ntrails; i++) {
+        const struct ot_conf_trail *t = &cfg->trails[i];
+        if (strcmp(t->s3_bucket_name, bucket) == 0 &&
+            ot_config_trail_storage(cfg, t)->backend == OT_STORAGE_S3) {
+            bt = t;
+        }
+    }
+    struct ot_keep_store bstore = x.store;
+    if (bt != NULL) {
+        rc = open_s3_store(cfg, bt, &s3, &bstore);
+        if (rc != CLI_OK) {
+            goto out;
+        }
+    }
     if (del) {
         for (; optind < argc && rc == CLI_OK; optind++) {
             ot_status st =
-                ot_keep_delete(&x.store, bucket, argv[optind], x.rules, x.nrules, x.now_ms, &err);
+                ot_keep_delete(&bstore, bucket, argv[optind], x.rules, x.nrules, x.now_ms, &err);
             if (st != OT_OK) {
                 cli_print_error(&err);
                 rc = st == OT_E_USAGE ? CLI_USAGE : CLI_SYSTEM;
@@ -281,17 +333,38 @@ int cli_lifecycle(int argc, char **argv, const struct cli_global *g)
     }
     arr = x.json ? json_array() : NULL;
     if (bucket != NULL) {
-        rc = one_bucket(&x, bucket, verb, arr);
+        rc = one_bucket(&x, &bstore, bucket, verb, arr);
     } else {
         DIR *d = opendir(x.hot);
         struct dirent *e;
         while (d != NULL && rc == CLI_OK && (e = readdir(d)) != NULL) {
             if (e->d_name[0] != '.') {
-                rc = one_bucket(&x, e->d_name, verb, arr);
+                rc = one_bucket(&x, &x.store, e->d_name, verb, arr);
             }
         }
         if (d != NULL) {
             (void)closedir(d); /* read-only */
+        }
+        for (uint32_t i = 0; i < cfg->ntrails && rc == CLI_OK; i++) {
+            const struct ot_conf_trail *t = &cfg->trails[i];
+            bool seen = ot_config_trail_storage(cfg, t)->backend != OT_STORAGE_S3;
+            for (uint32_t k = 0; k < i && !seen; k++) { /* each bucket once */
+                seen = strcmp(cfg->trails[k].s3_bucket_name, t->s3_bucket_name) == 0 &&
+                       ot_config_storage_same(ot_config_trail_storage(cfg, &cfg->trails[k]),
+                                              ot_config_trail_storage(cfg, t));
+            }
+            if (seen) {
+                continue;
+            }
+            struct ot_keep_store ts = x.store;
+            rc = open_s3_store(cfg, t, &s3, &ts);
+            if (rc == CLI_OK) {
+                rc = one_bucket(&x, &ts, t->s3_bucket_name, verb, arr);
+            }
+            if (s3.ops != NULL) {
+                ot_store_close(&s3);
+                s3.ops = NULL;
+            }
         }
     }
     if (arr != NULL && rc == CLI_OK) {
@@ -307,6 +380,9 @@ int cli_lifecycle(int argc, char **argv, const struct cli_global *g)
         rc = CLI_SYSTEM;
     }
 out:
+    if (s3.ops != NULL) {
+        ot_store_close(&s3);
+    }
     json_decref(arr);
     ot_pricebook_free(x.pb);
     free(x.rules);

@@ -92,32 +92,9 @@ static int creds_from_file(const char *profile, struct ot_s3_creds *c)
         (void)snprintf(path, sizeof(path), "%s/.aws/credentials", home ? home : "");
         f = path;
     }
-    FILE *fp = fopen(f, "rb");
-    if (fp == NULL) {
-        (void)fprintf(stderr,
-                      "opentrail: no S3 credentials: set AWS_ACCESS_KEY_ID and "
-                      "AWS_SECRET_ACCESS_KEY, or write %s (%s)\n",
-                      f, strerror(errno));
-        return CLI_USAGE;
-    }
-    struct ot_buf b = OT_BUF_INIT(1u << 20);
-    char chunk[8192];
-    size_t n;
-    ot_status st = OT_OK;
-    while (st == OT_OK && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-        st = ot_buf_append(&b, chunk, n);
-    }
-    (void)fclose(fp); /* read-only */
     struct ot_error err;
     ot_error_clear(&err);
-    if (st == OT_OK) {
-        st = ot_s3_creds_parse(ot_buf_sv(&b), profile, c, &err);
-    } else {
-        (void)ot_fail(&err, st, NULL, "credentials file larger than 1 MB");
-    }
-    ot_buf_cleanup(&b);
-    if (st != OT_OK) {
-        ot_error_at(&err, "%s", f);
+    if (ot_s3_creds_load(f, profile, c, &err) != OT_OK) {
         cli_print_error(&err);
         return CLI_USAGE;
     }

@@ -437,25 +437,27 @@ int cli_validate(int argc, char **argv, const struct cli_global *g)
             st = ot_store_local_encrypt(&b, kring, false, &err);
         }
         if (st == OT_OK && root == rootbuf) {
-            /* DATA_DIR's own store: both lifecycle tiers, and what expired on purpose */
-            char adir[4200], sdir[4200];
+            /* DATA_DIR's own store: both lifecycle tiers */
+            char adir[4200];
             (void)snprintf(adir, sizeof(adir), "%s/archive", g->data_dir);
-            (void)snprintf(sdir, sizeof(sdir), "%s/state", g->data_dir);
             st = ot_store_local_set_archive(&b, adir, &err);
-            if (st == OT_OK) {
-                st = ot_keep_expired_load(sdir, o.bucket, &expired, &nexpired, &err);
+        }
+    }
+    if (st == OT_OK && (s3.endpoint != NULL || root == rootbuf)) {
+        /* what `opentrail lifecycle` expired on purpose, here or in the S3 bucket */
+        char sdir[4200];
+        (void)snprintf(sdir, sizeof(sdir), "%s/state", g->data_dir);
+        st = ot_keep_expired_load(sdir, o.bucket, &expired, &nexpired, &err);
+        if (st == OT_OK && nexpired > 0) {
+            spans = calloc(nexpired, sizeof(*spans));
+            if (spans == NULL) {
+                st = ot_fail(&err, OT_E_NOMEM, NULL, "out of memory");
             }
-            if (st == OT_OK && nexpired > 0) {
-                spans = calloc(nexpired, sizeof(*spans));
-                if (spans == NULL) {
-                    st = ot_fail(&err, OT_E_NOMEM, NULL, "out of memory");
-                }
-                for (size_t i = 0; spans != NULL && i < nexpired; i++) {
-                    spans[i] = (struct ot_time_range){ expired[i].from_ms, expired[i].to_ms };
-                }
-                o.expired = spans;
-                o.nexpired = nexpired;
+            for (size_t i = 0; spans != NULL && i < nexpired; i++) {
+                spans[i] = (struct ot_time_range){ expired[i].from_ms, expired[i].to_ms };
             }
+            o.expired = spans;
+            o.nexpired = nexpired;
         }
     }
     if (st == OT_OK) {

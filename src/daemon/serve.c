@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/stores.h"
 #include "opentrail/capture.h"
 #include "opentrail/config.h"
 #include "opentrail/prove.h"
@@ -201,9 +202,10 @@ static bool dir_has_keys(const char *dir)
 struct trails {
     struct ot_live_trail *v;
     size_t n;
+    struct otd_stores stores; /* each trail's backend */
 };
 
-static void trails_of(const struct ot_config *c, const struct ot_backend *b, struct trails *t)
+static void trails_of(const struct ot_config *c, struct trails *t)
 {
     t->n = 0;
     for (uint32_t i = 0; i < c->ntrails; i++) {
@@ -218,7 +220,7 @@ static void trails_of(const struct ot_config *c, const struct ot_backend *b, str
                                       .account_id = ct->account,
                                       .validation = ct->log_file_validation_enabled,
                                       .selectors = ct->selectors,
-                                      .backend = b };
+                                      .backend = otd_stores_trail(&t->stores, i) };
         ot_config_trail_scope(ct, &lt->scope);
     }
 }
@@ -283,7 +285,12 @@ static void publish_stats(struct daemon *d, const struct ot_live *lv, bool ok, c
 static ot_status open_live(struct daemon *d, const struct ot_config *c, struct trails *t,
                            struct ot_live **lv, struct ot_error *err)
 {
-    trails_of(c, &d->backend, t);
+    otd_stores_close(&t->stores);
+    ot_status st = otd_stores_open(c, &d->backend, &t->stores, err);
+    if (st != OT_OK) {
+        return st;
+    }
+    trails_of(c, t);
     struct ot_live_opts lo = {
         .keys_dir = d->keys_dir,
         .state_dir = d->state_dir,
@@ -408,6 +415,7 @@ static void *delivery_main(void *arg)
         }
         ot_live_close(lv);
         lv = NULL;
+        otd_stores_close(&t.stores);
         if (atomic_load(&d->stopping) && !failed) {
             break;
         }
@@ -423,6 +431,7 @@ static void *delivery_main(void *arg)
             }
         }
     }
+    otd_stores_close(&t.stores);
     ot_free(t.v);
     ot_reader_free(reader);
     return NULL;

@@ -58,7 +58,9 @@ static void fx_init(struct fx *f)
     (void)snprintf(f->hot, sizeof(f->hot), "%s/buckets", f->d);
     (void)snprintf(f->arch, sizeof(f->arch), "%s/archive", f->d);
     (void)snprintf(f->state, sizeof(f->state), "%s/state", f->d);
-    f->s = (struct ot_keep_store){ f->hot, f->arch, f->state, NULL };
+    f->s = (struct ot_keep_store){ .hot_root = f->hot,
+                                   .archive_root = f->arch,
+                                   .state_dir = f->state };
     assert_int_equal(ot_store_local_open(f->hot, &b, NULL), OT_OK);
     assert_int_equal(b.ops->put(b.be, "bk", LOGK, "x", 1, NULL, 0, NULL), OT_OK);
     assert_int_equal(b.ops->put(b.be, "bk", OTHK, "yy", 2, NULL, 0, NULL), OT_OK);

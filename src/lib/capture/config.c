@@ -572,9 +572,12 @@ out:
 
 static bool has_secrets(const struct ot_config *c)
 {
-    bool any = c->nkeys > 0;
+    bool any = c->nkeys > 0 || c->storage.secret_access_key != NULL;
     for (uint32_t i = 0; i < c->nnotifiers && !any; i++) {
         any = c->notifiers[i].url != NULL;
+    }
+    for (uint32_t i = 0; i < c->ntrails && !any; i++) {
+        any = c->trails[i].storage.secret_access_key != NULL;
     }
     return any;
 }
@@ -653,6 +656,37 @@ const struct ot_conf_trail *ot_config_trail(const struct ot_config *c, const cha
         }
     }
     return NULL;
+}
+
+const struct ot_conf_storage *ot_config_trail_storage(const struct ot_config *c,
+                                                      const struct ot_conf_trail *t)
+{
+    return t->has_storage ? &t->storage : &c->storage;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+bool ot_config_storage_same(const struct ot_conf_storage *a, const struct ot_conf_storage *b)
+{
+    if (a->backend != b->backend) {
+        return false;
+    }
+    if (a->backend == OT_STORAGE_LOCAL) {
+        return true; /* one local store: <data>/buckets */
+    }
+    return same_str(a->endpoint, b->endpoint) && same_str(a->region, b->region) &&
+           a->has_sse == b->has_sse && (!a->has_sse || a->sse == b->sse) &&
+           same_str(a->kms_key_id, b->kms_key_id) && a->virtual_host == b->virtual_host &&
+           same_str(a->access_key_id, b->access_key_id) &&
+           same_str(a->secret_access_key, b->secret_access_key) &&
+           same_str(a->session_token, b->session_token) &&
+           same_str(a->credentials_profile, b->credentials_profile) &&
+           same_str(a->credentials_file, b->credentials_file) &&
+           a->storage_classes == b->storage_classes && a->timeout_seconds == b->timeout_seconds &&
+           a->retry_for_seconds == b->retry_for_seconds;
 }
 
 void ot_config_trail_scope(const struct ot_conf_trail *t, struct ot_trail_scope *out)

@@ -316,6 +316,120 @@ static ot_status trail_check(struct cfg_walk *w, void *obj, uint32_t node, const
     return st;
 }
 
+static const char *const storage_backends[] = { "local", "s3", NULL };
+static const char *const sse_kinds[] = { "AES256", "aws:kms", NULL }; /* enum ot_storage_sse */
+
+static ot_status storage_check(struct cfg_walk *w, void *obj, uint32_t node, const char *ctx)
+{
+    const struct ot_conf_storage *s = obj;
+    if (s->backend == OT_STORAGE_LOCAL) {
+        return OT_OK; /* the S3 keys are ignored, so a trail can be switched back and forth */
+    }
+    if (s->endpoint == NULL ||
+        (strncmp(s->endpoint, "http://", 7) != 0 && strncmp(s->endpoint, "https://", 8) != 0)) {
+        return ot_conf_fail(w, node, OT_E_USAGE,
+                            "add Endpoint: https://s3.us-east-1.amazonaws.com (or your store's "
+                            "http[s]://HOST[:PORT])",
+                            "%s: Backend s3 needs an http:// or https:// Endpoint", ctx);
+    }
+    if ((s->access_key_id == NULL) != (s->secret_access_key == NULL)) {
+        return ot_conf_fail(w, node, OT_E_USAGE,
+                            "give AccessKeyId and SecretAccessKey together, or neither (then "
+                            "the environment or the shared credentials file is used)",
+                            "%s: half a key pair", ctx);
+    }
+    if (s->session_token != NULL && s->access_key_id == NULL) {
+        return ot_conf_fail(w, node, OT_E_USAGE, "give SessionToken with AccessKeyId",
+                            "%s: SessionToken without AccessKeyId", ctx);
+    }
+    if (s->kms_key_id != NULL && !(s->has_sse && s->sse == OT_SSE_KMS)) {
+        return ot_conf_fail(w, node, OT_E_USAGE, "add ServerSideEncryption: aws:kms",
+                            "%s: KmsKeyId without ServerSideEncryption aws:kms", ctx);
+    }
+    if (s->region != NULL && s->region[0] == '\0') {
+        return ot_conf_fail(w, node, OT_E_USAGE, "write a region such as us-east-1",
+                            "%s.Region is empty", ctx);
+    }
+    return OT_OK;
+}
+
+static const struct ot_conf_key storage_keys[] = {
+    { .name = "Backend",
+      .type = CFK_ENUM,
+      .off = OFF(struct ot_conf_storage, backend),
+      .def = "local",
+      .choices = storage_backends,
+      .help = "local: <data dir>/buckets/<S3BucketName>; s3: the bucket S3BucketName on Endpoint" },
+    { .name = "Endpoint",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_storage, endpoint),
+      .help = "s3: http[s]://HOST[:PORT] of AWS S3 or an S3-compatible store (Swift, Ceph RGW)" },
+    { .name = "Region",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_storage, region),
+      .def = "us-east-1",
+      .help = "s3: the SigV4 signing region" },
+    { .name = "ServerSideEncryption",
+      .type = CFK_ENUM,
+      .off = OFF(struct ot_conf_storage, sse),
+      .has_off = OFF(struct ot_conf_storage, has_sse) + 1,
+      .choices = sse_kinds,
+      .help = "s3: AES256 (SSE-S3) or aws:kms (SSE-KMS) on every object; absent: the bucket's "
+              "default" },
+    { .name = "KmsKeyId",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_storage, kms_key_id),
+      .help = "s3: the KMS key with aws:kms; absent: the bucket's default key" },
+    { .name = "VirtualHost",
+      .type = CFK_BOOL,
+      .off = OFF(struct ot_conf_storage, virtual_host),
+      .def = "false",
+      .help = "s3: BUCKET.HOST/KEY addressing instead of HOST/BUCKET/KEY" },
+    { .name = "AccessKeyId",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_storage, access_key_id),
+      .help = "s3: the key id; absent: AWS_ACCESS_KEY_ID, else the shared credentials file" },
+    { .name = "SecretAccessKey",
+      .type = CFK_SECRET,
+      .off = OFF(struct ot_conf_storage, secret_access_key),
+      .help = "s3: its secret (never printed; the file must then be mode 0600)" },
+    { .name = "SessionToken",
+      .type = CFK_SECRET,
+      .off = OFF(struct ot_conf_storage, session_token),
+      .help = "s3: a temporary credential's token (never printed)" },
+    { .name = "CredentialsProfile",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_storage, credentials_profile),
+      .help = "s3: read [this profile] of the shared credentials file, before the environment" },
+    { .name = "CredentialsFile",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_storage, credentials_file),
+      .help = "s3: the shared credentials file (default AWS_SHARED_CREDENTIALS_FILE, else "
+              "~/.aws/credentials)" },
+    { .name = "StorageClasses",
+      .type = CFK_BOOL,
+      .off = OFF(struct ot_conf_storage, storage_classes),
+      .def = "true",
+      .help = "s3: the store takes x-amz-storage-class (lifecycle transitions); false for "
+              "OpenStack Swift" },
+    { .name = "TimeoutSeconds",
+      .type = CFK_U64,
+      .off = OFF(struct ot_conf_storage, timeout_seconds),
+      .def = "60",
+      .min = 1,
+      .max = 3600,
+      .help = "s3: one request, connecting included" },
+    { .name = "RetryForSeconds",
+      .type = CFK_U64,
+      .off = OFF(struct ot_conf_storage, retry_for_seconds),
+      .def = "60",
+      .min = 1,
+      .max = 86400,
+      .help = "s3: keep retrying 5xx, throttling and dropped connections this long; then "
+              "delivery starts over from the spool" },
+    { .name = NULL },
+};
+
 static const struct ot_conf_key trail_keys[] = {
     { .name = "Name",
       .type = CFK_STR,
@@ -385,6 +499,13 @@ static const struct ot_conf_key trail_keys[] = {
       .type = CFK_NODE,
       .off = OFF(struct ot_conf_trail, advanced_node),
       .help = "advanced selectors (docs/selectors.md); not with EventSelectors" },
+    { .name = "Storage",
+      .type = CFK_SECTION,
+      .off = OFF(struct ot_conf_trail, storage),
+      .has_off = OFF(struct ot_conf_trail, has_storage) + 1,
+      .sub = storage_keys,
+      .check = storage_check,
+      .help = "this trail's store, replacing the top-level Storage whole" },
     { .name = NULL },
 };
 
@@ -852,6 +973,12 @@ const struct ot_conf_key ot_conf_root_keys[] = {
       .def = "false",
       .help = "local backend: encrypt every new object with a per-object key wrapped by the "
               "current key-encryption key in <data dir>/keys (docs/encryption.md)" },
+    { .name = "Storage",
+      .type = CFK_SECTION,
+      .off = OFF(struct ot_config, storage),
+      .sub = storage_keys,
+      .check = storage_check,
+      .help = "where trails' buckets are: local disk or an S3-compatible store (docs/serve.md)" },
     { .name = NULL },
 };
 

@@ -197,11 +197,54 @@ static int cmp_obj_key(const void *a, const void *b)
     return strcmp(((const struct obj *)a)->key, ((const struct obj *)b)->key);
 }
 
+struct s3_walk {
+    struct objs *o;
+    ot_status st;
+};
+
+static bool on_s3_obj(void *ctx, const struct ot_obj_info *i)
+{
+    struct s3_walk *w = ctx;
+    struct objs *o = w->o;
+    if (o->n == o->cap) {
+        size_t nc = o->cap ? o->cap * 2 : 256;
+        struct obj *nv = nc > OT_KEEP_MAX_OBJECTS ? NULL : ot_realloc(o->v, nc * sizeof(*nv));
+        if (nv == NULL) {
+            w->st = nc > OT_KEEP_MAX_OBJECTS ? OT_E_LIMIT : OT_E_NOMEM;
+            return false;
+        }
+        o->v = nv;
+        o->cap = nc;
+    }
+    struct obj *x = &o->v[o->n];
+    x->key = ot_strndup(i->key, strlen(i->key));
+    if (x->key == NULL) {
+        w->st = OT_E_NOMEM;
+        return false;
+    }
+    x->archived = strcmp(i->storage_class, "STANDARD") != 0;
+    x->bytes = i->bytes;
+    if (!ot_keep_key_time(x->key, &x->delivery_ms)) {
+        x->delivery_ms = i->modified_ms;
+    }
+    o->n++;
+    return true;
+}
+
 static ot_status list_objects(const struct ot_keep_store *s, const char *bucket, struct objs *o,
                               struct ot_error *err)
 {
     char dir[PATH_BYTES], rel[PATH_BYTES] = "";
     ot_status st = OT_OK;
+    if (s->backend != NULL) {
+        struct s3_walk w = { .o = o, .st = OT_OK };
+        st = ot_store_s3_list_info(s->backend, bucket, "", on_s3_obj, &w, err);
+        if (st == OT_OK && w.st != OT_OK) {
+            st = ot_fail(err, w.st, w.st == OT_E_LIMIT ? "split the bucket" : NULL,
+                         "cannot list bucket %s", bucket);
+        }
+        return st; /* ListObjectsV2 answers in key order, each key once */
+    }
     for (int tier = 0; tier < 2 && st == OT_OK; tier++) {
         const char *root = tier ? s->archive_root : s->hot_root;
         if (root == NULL) {
@@ -386,14 +429,16 @@ ot_status ot_keep_plan_make(const struct ot_keep_store *s, const char *bucket,
             st = ot_fail(err, OT_E_NOMEM, NULL, "out of memory");
         }
     }
-    if (st == OT_OK) {
+    if (st == OT_OK && s->backend != NULL) {
+        pl.b = *s->backend; /* borrowed: not closed below */
+    } else if (st == OT_OK) {
         st = ot_store_local_open(s->hot_root, &pl.b, err);
-    }
-    if (st == OT_OK && s->archive_root != NULL) {
-        st = ot_store_local_set_archive(&pl.b, s->archive_root, err);
-    }
-    if (st == OT_OK) {
-        st = ot_store_local_encrypt(&pl.b, s->ring, false, err);
+        if (st == OT_OK && s->archive_root != NULL) {
+            st = ot_store_local_set_archive(&pl.b, s->archive_root, err);
+        }
+        if (st == OT_OK) {
+            st = ot_store_local_encrypt(&pl.b, s->ring, false, err);
+        }
     }
     if (st == OT_OK) {
         st = plan_digests(&pl, &p, &any_digest, err);
@@ -415,6 +460,9 @@ ot_status ot_keep_plan_make(const struct ot_keep_store *s, const char *bucket,
                 st = plan_push(&p, x, OT_KEEP_TRANSITION, digest, ri) == OT_OK
                          ? OT_OK
                          : ot_fail(err, OT_E_NOMEM, NULL, "out of memory");
+                if (st == OT_OK) {
+                    p.v[p.n - 1].storage_class = r->storage_class;
+                }
                 p.transitions++;
                 p.transition_bytes += x->bytes;
                 p.transition_bytes_by_class[r->storage_class] += x->bytes;
@@ -441,7 +489,9 @@ ot_status ot_keep_plan_make(const struct ot_keep_store *s, const char *bucket,
         }
     }
     p.range.expired_at_ms = now_ms;
-    ot_store_close(&pl.b);
+    if (s->backend == NULL && pl.b.ops != NULL) {
+        ot_store_close(&pl.b);
+    }
     libdeflate_free_decompressor(pl.dec);
     ot_free(pl.doomed);
     objs_cleanup(&pl.objs);
@@ -532,8 +582,12 @@ static ot_status link_same(const char *from, const char *to, bool *moved, struct
 }
 
 static ot_status transition(const struct ot_keep_store *s, const char *bucket, const char *key,
-                            struct ot_error *err)
+                            int storage_class, struct ot_error *err)
 {
+    if (s->backend != NULL) {
+        return ot_store_s3_set_class(s->backend, bucket, key, ot_keep_class_name(storage_class),
+                                     err);
+    }
     char hot[PATH_BYTES], arch[PATH_BYTES], hm[PATH_BYTES + 16], am[PATH_BYTES + 16];
     bool moved = false, mmoved = false;
     (void)snprintf(hot, sizeof(hot), "%s/%s/%s", s->hot_root, bucket, key);
@@ -566,6 +620,9 @@ static ot_status remove_object(const struct ot_keep_store *s, const char *bucket
                                struct ot_error *err)
 {
     ot_status st = OT_OK;
+    if (s->backend != NULL) {
+        return s->backend->ops->del(s->backend->be, bucket, key, err);
+    }
     for (int tier = 0; tier < 2 && st == OT_OK; tier++) {
         const char *root = tier ? s->archive_root : s->hot_root;
         char path[PATH_BYTES], meta[PATH_BYTES + 16];
@@ -715,6 +772,20 @@ ot_status ot_keep_plan_run(const struct ot_keep_store *s, const struct ot_keep_p
     ot_status st = OT_OK;
     (void)now_ms;
     *done = 0;
+    if (s->backend != NULL && !s->storage_classes && p->transitions > 0) {
+        /* never pretend: nothing is done, the plan stands */
+        st = ot_fail(err, OT_E_USAGE,
+                     "remove the transition from LifecycleRules, or use a store with storage "
+                     "classes (Ceph RGW, AWS S3); expiry alone still works",
+                     "transition of %llu objects unsupported by this server "
+                     "(Storage.StorageClasses: false): nothing done",
+                     (unsigned long long)p->transitions);
+        if (err != NULL) {
+            err->sys_errno = ENOTSUP;
+        }
+        ot_error_at(err, "s3://%s", p->bucket);
+        return st;
+    }
     if (p->expiries > 0) {
         /* recorded before the first deletion: validate can always explain a gap */
         st = expired_append(s->state_dir, p->bucket, &p->range, err);
@@ -722,7 +793,7 @@ ot_status ot_keep_plan_run(const struct ot_keep_store *s, const struct ot_keep_p
     for (size_t i = 0; st == OT_OK && i < p->n; i++) {
         const struct ot_keep_item *it = &p->v[i];
         if (it->action == OT_KEEP_TRANSITION) {
-            st = transition(s, p->bucket, it->key, err);
+            st = transition(s, p->bucket, it->key, it->storage_class, err);
         } else {
             st = remove_object(s, p->bucket, it->key, err);
         }
@@ -741,13 +812,22 @@ ot_status ot_keep_delete(const struct ot_keep_store *s, const char *bucket, cons
     int64_t t = 0;
     const struct ot_keep_rule *r = rule_for(rules, nrules, key, &ri);
     char path[PATH_BYTES];
-    struct stat sb;
-    (void)snprintf(path, sizeof(path), "%s/%s/%s", s->hot_root, bucket, key);
-    if (stat(path, &sb) != 0) {
-        (void)snprintf(path, sizeof(path), "%s/%s/%s", s->archive_root ? s->archive_root : "",
-                       bucket, key);
-        if (s->archive_root == NULL || stat(path, &sb) != 0) {
-            return sys_fail(err, ENOENT, "no such object", key);
+    struct stat sb = { 0 };
+    if (s->backend != NULL) {
+        uint64_t size = 0;
+        ot_status hst = s->backend->ops->head(s->backend->be, bucket, key, &size, err);
+        if (hst != OT_OK) {
+            return hst;
+        }
+        sb.st_mtim.tv_sec = (time_t)(now_ms / 1000); /* no time in the key: the lock holds */
+    } else {
+        (void)snprintf(path, sizeof(path), "%s/%s/%s", s->hot_root, bucket, key);
+        if (stat(path, &sb) != 0) {
+            (void)snprintf(path, sizeof(path), "%s/%s/%s", s->archive_root ? s->archive_root : "",
+                           bucket, key);
+            if (s->archive_root == NULL || stat(path, &sb) != 0) {
+                return sys_fail(err, ENOENT, "no such object", key);
+            }
         }
     }
     if (!ot_keep_key_time(key, &t)) {

@@ -17,11 +17,13 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "opentrail/store.h"
 #include "store/s3_int.h"
@@ -805,22 +807,78 @@ static ot_status s3_del(void *be, const char *bucket, const char *key, struct ot
 
 struct list_ctx {
     ot_list_fn fn;
+    ot_list_info_fn info_fn; /* instead of fn: key, size and storage class */
     void *ctx;
     bool stopped, truncated;
     char *token;
     size_t keys;
     ot_status st;
+    /* the <Contents> being read (Key comes first in every server's answer) */
+    bool pending;
+    char *key;
+    uint64_t bytes;
+    int64_t modified_ms;
+    char cls[32];
 };
+
+/* hand the <Contents> read so far to info_fn; false when it says stop */
+static bool flush_info(struct list_ctx *l)
+{
+    if (!l->pending) {
+        return true;
+    }
+    l->pending = false;
+    struct ot_obj_info o = { .key = l->key,
+                             .bytes = l->bytes,
+                             .modified_ms = l->modified_ms,
+                             .storage_class = l->cls[0] ? l->cls : "STANDARD" };
+    bool go = l->info_fn(l->ctx, &o);
+    ot_free(l->key);
+    l->key = NULL;
+    if (!go) {
+        l->stopped = true;
+    }
+    return go;
+}
 
 static bool on_list_leaf(void *ctx, struct ot_sv parent, struct ot_sv name, struct ot_sv text)
 {
     struct list_ctx *l = ctx;
     if (ot_sv_eq_cstr(parent, "Contents") && ot_sv_eq_cstr(name, "Key")) {
         l->keys++;
+        if (l->info_fn != NULL) {
+            if (!flush_info(l)) {
+                return false;
+            }
+            l->key = ot_strndup(text.p, text.n);
+            if (l->key == NULL) {
+                l->st = OT_E_NOMEM;
+                return false;
+            }
+            l->pending = true;
+            l->bytes = 0;
+            l->modified_ms = 0;
+            l->cls[0] = '\0';
+            return true;
+        }
         if (!l->fn(l->ctx, text.p)) { /* text is NUL-terminated */
             l->stopped = true;
             return false;
         }
+    } else if (l->pending && ot_sv_eq_cstr(parent, "Contents") && ot_sv_eq_cstr(name, "Size")) {
+        (void)ot_parse_u64(text, UINT64_MAX, false, &l->bytes); /* 0 when odd: only a number */
+    } else if (l->pending && ot_sv_eq_cstr(parent, "Contents") &&
+               ot_sv_eq_cstr(name, "LastModified")) {
+        /* 2023-07-10T12:00:00.000Z: the seconds are enough */
+        struct ot_sv t = { text.p, text.n >= 19 ? 19 : text.n };
+        char iso[21];
+        (void)snprintf(iso, sizeof(iso), "%.*sZ", (int)t.n, t.p);
+        if (ot_time_parse_iso(ot_sv_cstr(iso), &l->modified_ms) != OT_OK) {
+            l->modified_ms = 0;
+        }
+    } else if (l->pending && ot_sv_eq_cstr(parent, "Contents") &&
+               ot_sv_eq_cstr(name, "StorageClass")) {
+        (void)snprintf(l->cls, sizeof(l->cls), "%.*s", (int)text.n, text.p);
     } else if (ot_sv_eq_cstr(name, "IsTruncated")) {
         l->truncated = ot_sv_eq_cstr(text, "true");
     } else if (ot_sv_eq_cstr(name, "NextContinuationToken")) {
@@ -834,11 +892,12 @@ static bool on_list_leaf(void *ctx, struct ot_sv parent, struct ot_sv name, stru
     return true;
 }
 
-static ot_status s3_list(void *be, const char *bucket, const char *prefix, const char *start_after,
-                         ot_list_fn fn, void *ctx, struct ot_error *err)
+static ot_status list_impl(void *be, const char *bucket, const char *prefix,
+                           const char *start_after, ot_list_fn fn, ot_list_info_fn info_fn,
+                           void *ctx, struct ot_error *err)
 {
     struct ot_buf body = OT_BUF_INIT(MAX_XML_RESP), query = OT_BUF_INIT(8192);
-    struct list_ctx l = { .fn = fn, .ctx = ctx };
+    struct list_ctx l = { .fn = fn, .info_fn = info_fn, .ctx = ctx };
     ot_status st = OT_OK;
     for (;;) {
         ot_buf_reset(&query);
@@ -882,6 +941,9 @@ static ot_status s3_list(void *be, const char *bucket, const char *prefix, const
         l.token = NULL;
         size_t before = l.keys;
         st = ot_xml_walk(ot_buf_sv(&body), on_list_leaf, &l, err);
+        if (st == OT_OK && l.st == OT_OK && info_fn != NULL) {
+            (void)flush_info(&l); /* the page's last <Contents> */
+        }
         if (st == OT_OK && l.st != OT_OK) {
             st = ot_fail(err, l.st, NULL, "out of memory");
         }
@@ -898,9 +960,16 @@ static ot_status s3_list(void *be, const char *bucket, const char *prefix, const
         ot_error_at(err, "s3://%s/%s", bucket, prefix ? prefix : "");
     }
     ot_free(l.token);
+    ot_free(l.key);
     ot_buf_cleanup(&body);
     ot_buf_cleanup(&query);
     return st;
+}
+
+static ot_status s3_list(void *be, const char *bucket, const char *prefix, const char *start_after,
+                         ot_list_fn fn, void *ctx, struct ot_error *err)
+{
+    return list_impl(be, bucket, prefix, start_after, fn, NULL, ctx, err);
 }
 
 static ot_status s3_flush(void *be, struct ot_error *err)
@@ -1016,6 +1085,92 @@ ot_status ot_store_s3_open(const struct ot_s3_opts *o, struct ot_backend *out, s
     return OT_OK;
 }
 
+/* ---- lifecycle: listing with sizes and classes, CopyObject ------------ */
+
+bool ot_store_is_s3(const struct ot_backend *b)
+{
+    return b != NULL && b->ops == &s3_ops;
+}
+
+ot_status ot_store_s3_list_info(const struct ot_backend *b, const char *bucket, const char *prefix,
+                                ot_list_info_fn fn, void *ctx, struct ot_error *err)
+{
+    if (!ot_store_is_s3(b)) {
+        return ot_fail(err, OT_E_USAGE, NULL, "not an S3 backend");
+    }
+    return list_impl(b->be, bucket, prefix, NULL, NULL, fn, ctx, err);
+}
+
+/* <CopyObjectResult> or, with a 200, an <Error> inside */
+static bool on_copy_leaf(void *ctx, struct ot_sv parent, struct ot_sv name, struct ot_sv text)
+{
+    (void)name;
+    (void)text;
+    if (ot_sv_eq_cstr(parent, "Error")) {
+        *(bool *)ctx = true;
+        return false;
+    }
+    return true;
+}
+
+ot_status ot_store_s3_set_class(const struct ot_backend *b, const char *bucket, const char *key,
+                                const char *storage_class, struct ot_error *err)
+{
+    if (!ot_store_is_s3(b)) {
+        return ot_fail(err, OT_E_USAGE, NULL, "not an S3 backend");
+    }
+    struct s3 *s = b->be;
+    struct ot_buf src = OT_BUF_INIT(4096), body = OT_BUF_INIT(MAX_ERR_BODY);
+    ot_status st = check_key(bucket, key, err);
+    if (st == OT_OK) {
+        st = ot_buf_putc(&src, '/');
+        st = st == OT_OK ? ot_s3_uri_encode(ot_sv_cstr(bucket), false, &src) : st;
+        st = st == OT_OK ? ot_buf_putc(&src, '/') : st;
+        st = st == OT_OK ? ot_s3_uri_encode(ot_sv_cstr(key), true, &src) : st;
+        if (st != OT_OK) {
+            st = ot_fail(err, st, NULL, "copy source too long");
+        }
+    }
+    struct req q = {
+        .method = "PUT", .bucket = bucket, .key = key, .query = "", .body = "", .body_n = 0
+    };
+    struct resp r = { .body = &body };
+    if (st == OT_OK) {
+        /* same key, new class; COPY keeps the user metadata (a digest's signature) */
+        add_hdr(&q, "x-amz-copy-source", src.data);
+        add_hdr(&q, "x-amz-metadata-directive", "COPY");
+        add_hdr(&q, "x-amz-storage-class", storage_class);
+        if (s->sse != NULL) {
+            add_hdr(&q, "x-amz-server-side-encryption", s->sse);
+            if (s->kms != NULL) {
+                add_hdr(&q, "x-amz-server-side-encryption-aws-kms-key-id", s->kms);
+            }
+        }
+        st = request(s, &q, &r, err);
+    }
+    if (st != OT_OK && (strcmp(r.err_code, "InvalidStorageClass") == 0 || r.code == 501)) {
+        st = ot_fail(err, OT_E_USAGE,
+                     "this server does not support storage classes: set "
+                     "Storage.StorageClasses: false, or use its own lifecycle",
+                     "storage class %s unsupported by this server (%ld %s)", storage_class, r.code,
+                     r.err_code[0] ? r.err_code : "NotImplemented");
+        if (err != NULL) {
+            err->sys_errno = ENOTSUP;
+        }
+    }
+    bool failed = false;
+    if (st == OT_OK && body.data != NULL &&
+        ot_xml_walk(ot_buf_sv(&body), on_copy_leaf, &failed, NULL) == OT_OK && failed) {
+        st = ot_fail(err, OT_E_IO, "run lifecycle run again", "S3 CopyObject failed (200 Error)");
+    }
+    if (st != OT_OK) {
+        ot_error_at(err, "s3://%s/%s", bucket, key);
+    }
+    ot_buf_cleanup(&src);
+    ot_buf_cleanup(&body);
+    return st;
+}
+
 /* ---- the shared credentials file ------------------------------------ */
 
 static struct ot_sv trim(struct ot_sv s)
@@ -1108,4 +1263,56 @@ ot_status ot_s3_creds_parse(struct ot_sv text, const char *profile, struct ot_s3
     (void)line;
     *out = c;
     return OT_OK;
+}
+
+ot_status ot_s3_creds_load(const char *path, const char *profile, struct ot_s3_creds *out,
+                           struct ot_error *err)
+{
+    struct ot_buf b = OT_BUF_INIT(1u << 20);
+    ot_status st = OT_OK;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        st = ot_fail(err, OT_E_USAGE,
+                     "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or write the file",
+                     "no S3 credentials: cannot open the credentials file: %s", strerror(e));
+        if (err != NULL) {
+            err->sys_errno = e;
+        }
+        goto out;
+    }
+    for (;;) {
+        char chunk[8192];
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            st = ot_fail(err, OT_E_IO, NULL, "cannot read the credentials file: %s",
+                         strerror(errno));
+            break;
+        }
+        if (n == 0) {
+            break;
+        }
+        st = ot_buf_append(&b, chunk, (size_t)n);
+        if (st != OT_OK) {
+            st = ot_fail(err, st, NULL,
+                         st == OT_E_LIMIT ? "credentials file larger than 1 MB" : "out of memory");
+            break;
+        }
+    }
+    (void)close(fd); /* read-only: nothing to lose */
+    if (st == OT_OK) {
+        st = ot_s3_creds_parse(ot_buf_sv(&b), profile, out, err);
+    }
+out:
+    if (st != OT_OK) {
+        ot_error_at(err, "%s", path);
+    }
+    if (b.data != NULL) {
+        OPENSSL_cleanse(b.data, b.len);
+    }
+    ot_buf_cleanup(&b);
+    return st;
 }
