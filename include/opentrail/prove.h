@@ -252,11 +252,11 @@ struct ot_live_trail {
 };
 
 struct ot_live_opts {
-    const char *keys_dir;  /* signing keys */
-    const char *state_dir; /* the delivery journal */
-    int64_t interval_ms;   /* log files are sealed this often; 0 = 5 minutes */
-    size_t max_file_bytes; /* uncompressed cap of one log file; 0 = 64 MiB */
-    size_t max_held_bytes; /* records held in open files before an early seal; 0 = 128 MiB */
+    const char *keys_dir;     /* signing keys */
+    const char *state_dir;    /* the delivery journal */
+    int64_t interval_ms;      /* log files are sealed this often; 0 = 5 minutes */
+    size_t max_file_bytes;    /* uncompressed cap of one log file; 0 = 64 MiB */
+    size_t max_held_bytes;    /* records held in open files before an early seal; 0 = 128 MiB */
     int64_t dedupe_window_ms; /* eventIDs remembered this long; 0 = 5 minutes */
     size_t dedupe_max;        /* at most this many (per generation pair); 0 = 2M */
 };

@@ -82,10 +82,10 @@ OT_API ot_status ot_spool_read(struct ot_spool *s, uint64_t from, uint64_t max_b
 OT_API ot_status ot_spool_checkpoint(struct ot_spool *s, uint64_t pos, struct ot_error *err);
 
 struct ot_spool_stats {
-    uint64_t checkpoint; /* replay starts here */
-    uint64_t durable;    /* everything before this is on disk */
-    uint64_t end;        /* where the next append goes */
-    uint64_t syncs;      /* fdatasync calls so far */
+    uint64_t checkpoint;    /* replay starts here */
+    uint64_t durable;       /* everything before this is on disk */
+    uint64_t end;           /* where the next append goes */
+    uint64_t syncs;         /* fdatasync calls so far */
     uint64_t pending_bytes; /* end - checkpoint */
 };
 OT_API void ot_spool_stats(struct ot_spool *s, struct ot_spool_stats *out);
