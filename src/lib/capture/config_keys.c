@@ -671,14 +671,7 @@ static ot_status notifier_check(struct cfg_walk *w, void *obj, uint32_t node, co
         return ot_conf_fail(w, node, OT_E_USAGE, "add To: security@example.com",
                             "%s: an smtp notifier needs a To address", ctx);
     }
-    if (n->type == 3 && n->secret == NULL && n->secret_env == NULL) {
-        return ot_conf_fail(w, node, OT_E_USAGE, "add Secret: (or SecretEnv:)",
-                            "%s: a webhook notifier signs with a Secret", ctx);
-    }
-    if (n->type == 4 && n->topic_arn == NULL) {
-        return ot_conf_fail(w, node, OT_E_USAGE, "add TopicArn: arn:aws:sns:REGION:ACCOUNT:NAME",
-                            "%s: an sns notifier needs TopicArn", ctx);
-    }
+    /* a webhook's Secret and an sns TopicArn are checked when the daemon opens them */
     for (const char *c = n->name; *c != '\0'; c++) {
         bool safe = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
                     (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.';
