@@ -37,6 +37,7 @@ struct ot_alert {
     int64_t at_ms;                 /* when the state changed */
     const struct ot_record *event; /* the event that caused it, or NULL; borrowed */
     const char *actions;           /* "Action taken: ..." lines, or NULL */
+    unsigned repeats; /* further changes of this alarm to the same state grouped into this one */
 };
 
 struct ot_notifier_conf {
@@ -111,6 +112,125 @@ OT_API ot_status ot_action_run(char *const *argv, struct ot_sv input, long timeo
 /* "Action taken: NAME (exit 0): first line" or "Action failed: NAME (...): ..." into @out. */
 OT_API void ot_action_report(const char *name, ot_status st, const struct ot_action_result *res,
                              char *out, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* The delivery queue (the daemon's; docs/notifiers.md)                     */
+
+/* Notifiers one queue serves. */
+#define OT_QUEUE_MAX_NOTIFIERS 64u
+/* Bytes of one queued notification file (the event is at most 256 KB). */
+#define OT_QUEUE_MAX_FILE_BYTES (1024u * 1024u)
+/* Alarm-and-state pairs remembered per notifier for rate limiting. */
+#define OT_QUEUE_MAX_RECENT 4096u
+/* Upper bounds of the alert latency histogram, seconds. */
+#define OT_QUEUE_LAT_BUCKETS 12u
+
+struct ot_alert_queue;
+
+struct ot_alert_queue_opts {
+    const char *dir;              /* <data>/state/alerts: created 0700 */
+    const char *const *notifiers; /* names (safe as folder names), one sender each */
+    unsigned nnotifiers;          /* at most OT_QUEUE_MAX_NOTIFIERS */
+    unsigned max_pending;         /* per notifier; past it the oldest is dropped */
+    int64_t repeat_interval_ms;   /* per notifier, alarm and state: one send this often */
+    int64_t retry_for_ms;         /* give up after retrying this long */
+    int64_t now_ms;               /* recovered notifications are due now */
+};
+
+/* One notification: what is written before the first attempt. Strings borrowed. */
+struct ot_alert_entry {
+    uint64_t seq; /* the watcher's change number: a replayed change is not queued twice */
+    const char *alarm_name, *title, *rule_id;
+    enum ot_alarm_state from, to;
+    double value;
+    bool has_value;
+    double threshold;
+    unsigned period_s;
+    int64_t at_ms;      /* the state change */
+    int64_t arrived_ms; /* when the daemon read the record behind it (about its ACK) */
+    unsigned nactions;  /* response actions to run (once) before it is sent */
+    struct ot_sv event; /* the record's JSON, or empty */
+};
+
+/* A notification taken for sending (ot_alert_queue_next); owned by the queue. */
+struct ot_alert_job {
+    unsigned notifier;
+    struct ot_alert_entry e; /* strings and event point into the job */
+    const char *actions;     /* the response actions' report, or NULL */
+    unsigned repeats;        /* others of the same alarm and state sent with it */
+};
+
+/**
+ * ot_alert_queue_open() - open the queue in @o->dir and recover it: every
+ * notification file left by an earlier run is pending again (due at once), an
+ * action that was running when the daemon stopped is reported, never rerun.
+ * *@out is the caller's (ot_alert_queue_close). All calls are thread-safe.
+ */
+OT_API ot_status ot_alert_queue_open(const struct ot_alert_queue_opts *o,
+                                     struct ot_alert_queue **out, struct ot_error *err);
+OT_API void ot_alert_queue_close(struct ot_alert_queue *q);
+
+/**
+ * ot_alert_queue_push() - write @e durably for each of the @n notifiers
+ * @which (indexes into opts.notifiers) and, when @e->nactions, the action
+ * record, before anything is attempted. A notification of the same seq that is
+ * queued already is kept as it is (a replay). Past max_pending the oldest
+ * waiting notification of that notifier is dropped (counted).
+ */
+OT_API ot_status ot_alert_queue_push(struct ot_alert_queue *q, const struct ot_alert_entry *e,
+                                     const unsigned *which, unsigned n, struct ot_error *err);
+
+/**
+ * ot_alert_queue_next() - the oldest notification of @notifier that is due at
+ * @now_ms (its back-off passed, its actions ran, the alarm's repeat interval
+ * passed), with any others of the same alarm and state grouped into it.
+ * *@job is NULL when none is due; *@wake_ms then says when one will be (or
+ * INT64_MAX). OT_E_NOMEM, OT_E_IO.
+ */
+OT_API ot_status ot_alert_queue_next(struct ot_alert_queue *q, unsigned notifier, int64_t now_ms,
+                                     struct ot_alert_job **job, int64_t *wake_ms,
+                                     struct ot_error *err);
+
+/**
+ * ot_alert_queue_done() - the outcome of sending @job (which is freed): OT_OK
+ * removes it (and the ones grouped into it); OT_E_RETRY backs off
+ * exponentially from 500 ms to 60 s, spread by @jitter (0..65535), until
+ * retry_for_ms passes; anything else gives it up. Returns what became of it:
+ * OT_OK sent, OT_E_RETRY will retry, other: given up.
+ */
+OT_API ot_status ot_alert_queue_done(struct ot_alert_queue *q, struct ot_alert_job *job,
+                                     ot_status outcome, int64_t now_ms, unsigned jitter);
+
+/* A response action run to do: the alert's seq, alarm and event (owned by the queue). */
+struct ot_alert_action_job {
+    uint64_t seq;
+    const char *alarm_name;
+    struct ot_sv event;
+    bool interrupted; /* it was running when the daemon stopped: report, do not rerun */
+};
+
+/**
+ * ot_alert_queue_action_next() - the oldest alert whose response actions have
+ * not run; *@job NULL when there is none. The caller then calls
+ * ot_alert_queue_action_started() (durable: from then on a restart reports
+ * instead of rerunning), runs them and calls ot_alert_queue_action_done().
+ */
+OT_API ot_status ot_alert_queue_action_next(struct ot_alert_queue *q,
+                                            struct ot_alert_action_job **job, struct ot_error *err);
+OT_API ot_status ot_alert_queue_action_started(struct ot_alert_queue *q,
+                                               const struct ot_alert_action_job *job,
+                                               struct ot_error *err);
+/* Record @report (what the notifications will say) and free @job. */
+OT_API ot_status ot_alert_queue_action_done(struct ot_alert_queue *q,
+                                            struct ot_alert_action_job *job, const char *report,
+                                            struct ot_error *err);
+
+/**
+ * ot_alert_queue_metrics() - append the queue's counters in Prometheus text:
+ * notifications sent, failed, retried, dropped and pending per notifier, and
+ * the latency histogram from a record's arrival to its notification's success.
+ */
+OT_API ot_status ot_alert_queue_metrics(struct ot_alert_queue *q, struct ot_buf *out);
 
 #ifdef __cplusplus
 }

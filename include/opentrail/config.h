@@ -147,7 +147,8 @@ struct ot_conf_alarm {
     char *metric_name;
     char *namespace_;
     bool actions_enabled;
-    struct ot_conf_strs alarm_actions;
+    struct ot_conf_strs alarm_actions; /* notifiers and response actions, by Name */
+    struct ot_conf_strs ok_actions;    /* notifiers told of a change back to OK */
     struct ot_alarm_def def; /* Period, EvaluationPeriods, ... as ot_alarm_check checks them */
     uint64_t period, evaluation_periods, datapoints_to_alarm;
     int comparison, statistic, treat_missing_data;
@@ -159,6 +160,30 @@ struct ot_conf_notifier {
     int type;  /* index into "log", "slack", "smtp", "webhook", "sns" */
     char *url; /* a secret: a Slack URL is a credential */
     char *to;
+    char *url_env;      /* or the URL from this environment variable */
+    char *secret;       /* webhook HMAC key: a secret */
+    char *secret_env;   /* or from this environment variable */
+    char *from;         /* smtp: the sender */
+    char *username;     /* smtp AUTH */
+    char *password;     /* a secret */
+    char *password_env; /* or from this environment variable */
+    char *ca_file;      /* trust this CA for TLS */
+    char *topic_arn;    /* sns */
+    uint64_t timeout_ms;
+};
+
+/* A response action: a program run (no shell) with the event JSON on stdin. */
+struct ot_conf_response_action {
+    char *name;
+    struct ot_conf_strs command; /* argv; [0] found in PATH */
+    uint64_t timeout_ms;
+};
+
+/* The live alert queue of the daemon (docs/notifiers.md). */
+struct ot_conf_alerting {
+    uint64_t max_pending;             /* per notifier; past it the oldest is dropped */
+    uint64_t repeat_interval_seconds; /* one notification per alarm and state this often */
+    uint64_t retry_for_seconds;       /* give a notification up after retrying this long */
 };
 
 /* One lifecycle rule (docs/lifecycle.md); days are 0 when not given. */
@@ -176,6 +201,10 @@ struct ot_config {
     struct ot_conf_limits limits;
     struct ot_conf_delivery delivery;
     bool cis_pack;
+    struct ot_conf_strs cis_alarm_actions; /* what the CIS pack's alarms call */
+    struct ot_conf_alerting alerting;
+    struct ot_conf_response_action *response_actions;
+    uint32_t nresponse_actions;
     struct ot_conf_access_key *keys;
     uint32_t nkeys;
     struct ot_conf_trail *trails;

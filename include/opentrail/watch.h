@@ -231,6 +231,100 @@ struct ot_cis_rule {
 /* The built-in rules: the 15 CIS metric filters, then opentrail's own. */
 OT_API const struct ot_cis_rule *ot_cis_rules(unsigned *count);
 
+/* The alarm every CIS rule gets: Sum >= 1 in 5 min, 1 of 1, quiet periods not breaching. */
+OT_API const struct ot_alarm_def *ot_cis_alarm(void);
+
+/* The namespace of the metrics the CIS pack publishes (metricName = the rule's id). */
+#define OT_CIS_NAMESPACE "CISBenchmark"
+
+/* ------------------------------------------------------------------------ */
+/* The live watcher (the daemon's metric filters, datapoints and alarms)    */
+
+struct ot_config;  /* opentrail/config.h */
+struct ot_watcher; /* one thread at a time */
+
+/* Most alarms one watcher holds: the config's and the CIS pack's. */
+#define OT_WATCH_MAX_ALARMS 1100u
+/* The state file's size cap (alarm states and their datapoints). */
+#define OT_WATCH_STATE_MAX_BYTES (64u * 1024u * 1024u)
+
+/* One alarm as the alert side sees it; strings borrowed from the config. */
+struct ot_watch_alarm {
+    const char *name;
+    const char *title;              /* the CIS title, AlarmDescription, or the name */
+    const struct ot_cis_rule *rule; /* CIS pack alarms, else NULL */
+    struct ot_alarm_def def;
+    bool actions_enabled;
+    char *const *alarm_actions; /* notifier and response action names */
+    unsigned nalarm_actions;
+    char *const *ok_actions;
+    unsigned nok_actions;
+};
+
+/* A state change. @event is borrowed for the call (NULL when a timer tick
+ * changed the state); @seq numbers changes across restarts, so a replayed
+ * change names the same notification. */
+struct ot_watch_change {
+    unsigned alarm;
+    enum ot_alarm_state from, to;
+    double value;
+    bool has_value;
+    int64_t at_ms;
+    uint64_t seq;
+    const struct ot_record *event;
+};
+/* Return OT_OK, or a failure that stops ot_watcher_add / _tick (they return it). */
+typedef ot_status (*ot_watch_fn)(void *ctx, const struct ot_watch_change *c, struct ot_error *err);
+
+/**
+ * ot_watcher_new() - a watcher for @c's MetricFilters and Alarms, and the CIS
+ * pack's filters and alarms when CisPack is on. @c is borrowed and must
+ * outlive the watcher. All alarms start INSUFFICIENT_DATA until
+ * ot_watcher_load() restores them. *@out is the caller's (ot_watcher_free).
+ */
+OT_API ot_status ot_watcher_new(const struct ot_config *c, struct ot_watcher **out,
+                                struct ot_error *err);
+OT_API void ot_watcher_free(struct ot_watcher *w);
+OT_API unsigned ot_watcher_nalarms(const struct ot_watcher *w);
+OT_API const struct ot_watch_alarm *ot_watcher_alarm(const struct ot_watcher *w, unsigned i);
+OT_API enum ot_alarm_state ot_watcher_state(const struct ot_watcher *w, unsigned i);
+
+/**
+ * ot_watcher_add() - offer one record, read from spool position @pos (the
+ * position after it is @next) at @now_ms: each matching metric filter adds a
+ * value to its period, the alarms fed by it are evaluated, and each state
+ * change is passed to @fn. A record whose @next is not past the position
+ * already evaluated (a replay after a restart) is ignored: nothing counts twice.
+ */
+OT_API ot_status ot_watcher_add(struct ot_watcher *w, const struct ot_record *rec, uint64_t next,
+                                int64_t now_ms, ot_watch_fn fn, void *ctx, struct ot_error *err);
+
+/**
+ * ot_watcher_tick() - let time pass to @now_ms without records: alarms whose
+ * period closed are evaluated (TreatMissingData decides empty periods).
+ */
+OT_API ot_status ot_watcher_tick(struct ot_watcher *w, int64_t now_ms, ot_watch_fn fn, void *ctx,
+                                 struct ot_error *err);
+
+/* Changed since the last save? */
+OT_API bool ot_watcher_dirty(const struct ot_watcher *w);
+/* The spool position through which records have been evaluated. */
+OT_API uint64_t ot_watcher_position(const struct ot_watcher *w);
+
+/**
+ * ot_watcher_save() - write the alarms' states, datapoints, the position and
+ * the change counter to @path atomically (tmp, fsync, rename, fsync folder).
+ */
+OT_API ot_status ot_watcher_save(struct ot_watcher *w, const char *path, struct ot_error *err);
+
+/**
+ * ot_watcher_load() - restore what ot_watcher_save() wrote. Alarms are matched
+ * by name; one whose definition changed starts afresh, one no longer
+ * configured is forgotten. A missing file is not an error (a first start).
+ * OT_E_PARSE for a damaged file (the caller may start afresh).
+ */
+OT_API ot_status ot_watcher_load(struct ot_watcher *w, const char *path, struct ot_error *err);
+
 #ifdef __cplusplus
 }
 #endif

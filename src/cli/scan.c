@@ -70,18 +70,8 @@ static void pmap_cleanup(struct pmap *m)
     memset(m, 0, sizeof(*m));
 }
 
-/* The alarm every scan rule gets with --alarms: CIS's recipe (Sum >= 1 over 5
- * minutes, one period), with quiet periods as not breaching so that a quiet
- * account reads OK rather than INSUFFICIENT_DATA. */
-static const struct ot_alarm_def cis_alarm = {
-    .period_s = 300,
-    .evaluation_periods = 1,
-    .datapoints_to_alarm = 1,
-    .threshold = 1,
-    .cmp = OT_CMP_GE,
-    .stat = OT_STAT_SUM,
-    .missing = OT_MISSING_NOT_BREACHING,
-};
+/* The alarm every scan rule gets with --alarms: the CIS recipe (watch/cis.c). */
+#define cis_alarm (*ot_cis_alarm())
 
 struct rule {
     char id[32];

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/alerting.h"
 #include "daemon/daemon.h"
 #include "daemon/stores.h"
 #include "opentrail/capture.h"
@@ -80,6 +81,7 @@ struct daemon {
     struct ot_live_stats live;
     bool delivery_ok;
     char delivery_error[512];
+    struct otd_alerting *alerting; /* live alarms and notifications (alerting.c) */
 };
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -117,6 +119,11 @@ __attribute__((format(printf, 1, 2))) static void logf_(const char *fmt, ...)
     (void)vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     (void)fprintf(stderr, "%s opentrail: %s\n", t, line);
+}
+
+static void log_line(const char *line)
+{
+    logf_("%s", line);
 }
 
 static void log_err(const char *what, const struct ot_error *err)
@@ -234,6 +241,7 @@ struct feed {
     ot_status st;
     struct ot_error err;
     uint64_t done; /* position after the last record handed to the writer */
+    uint64_t next; /* position after the record being read */
 };
 
 static bool on_spooled_record(void *ctx, const struct ot_record *rec)
@@ -243,6 +251,10 @@ static bool on_spooled_record(void *ctx, const struct ot_record *rec)
     ot_status st = ot_live_add(f->lv, rec, f->json, f->now, &err);
     if (st == OT_E_PARSE) {
         return true; /* counted as undeliverable; the intake keeps such records out */
+    }
+    if (st == OT_OK) {
+        /* after the writer, never instead: alarms see what the trails keep */
+        st = otd_alerting_offer(f->d->alerting, rec, f->json, f->next, f->now, &err);
     }
     if (st != OT_OK) {
         f->st = st;
@@ -259,6 +271,7 @@ static bool on_frame(void *ctx, struct ot_sv rec, uint64_t pos, uint64_t next)
     struct ot_read_result res;
     struct ot_error err;
     f->json = rec;
+    f->next = next;
     ot_status st = ot_reader_read_mem(f->reader, rec.p, rec.n, "spool", on_spooled_record, NULL, f,
                                       &res, &err);
     if (f->st != OT_OK) {
@@ -339,6 +352,9 @@ static void *delivery_main(void *arg)
                 backoff_ms = backoff_ms < 30000 ? backoff_ms * 2 : 30000;
                 continue;
             }
+            if (otd_alerting_attach(d->alerting, c, &err) != OT_OK) {
+                log_err("alarms cannot start; running without them", &err);
+            }
             publish_stats(d, lv, true, NULL);
             atomic_store(&d->ready, true);
         }
@@ -392,6 +408,13 @@ static void *delivery_main(void *arg)
             } else if (st == OT_OK) {
                 st = ot_live_tick(lv, now_ms(), reload, &sealed, &err);
             }
+            if (st == OT_OK) {
+                st = otd_alerting_tick(d->alerting, now_ms(), &err);
+            }
+            if (st == OT_OK && sealed && pos > ss.checkpoint) {
+                /* the spool forgets what lies before pos: the alarms must have saved it */
+                st = otd_alerting_save(d->alerting, &err);
+            }
             if (st == OT_OK && sealed && pos > ss.checkpoint) {
                 st = ot_spool_checkpoint(d->spool, pos, &err);
                 if (st == OT_OK) {
@@ -413,6 +436,7 @@ static void *delivery_main(void *arg)
             (void)ot_spool_wait(d->spool, pos, DELIVERY_WAIT_MS);
             st = OT_OK;
         }
+        otd_alerting_detach(d->alerting);
         ot_live_close(lv);
         lv = NULL;
         otd_stores_close(&t.stores);
@@ -779,6 +803,9 @@ static enum MHD_Result metrics(struct daemon *d, struct MHD_Connection *conn)
            atomic_load(&d->n.replays));
 #undef METRIC
     if (st == OT_OK) {
+        st = otd_alerting_metrics(d->alerting, &b);
+    }
+    if (st == OT_OK) {
         st = ot_buf_append_cstr(&b, "# HELP opentrail_ack_latency_seconds Request to durable "
                                     "ACK.\n# TYPE opentrail_ack_latency_seconds histogram\n");
     }
@@ -1023,6 +1050,13 @@ int otd_serve(const struct otd_opts *o)
         logf_("spool: %" PRIu64 " bytes to replay from position %" PRIu64, ss.pending_bytes,
               ss.checkpoint);
     }
+    struct otd_alerting_opts ao = {
+        .state_dir = d->state_dir, .cfg_lock = &d->cfg_lock, .cfg = &d->c, .log = log_line
+    };
+    rc = otd_alerting_open(&ao, &d->alerting);
+    if (rc != 0) {
+        goto out;
+    }
     struct sigaction sa = { .sa_handler = on_signal };
     (void)sigemptyset(&sa.sa_mask);
     (void)sigaction(SIGTERM, &sa, NULL);
@@ -1108,6 +1142,7 @@ out:
         ot_spool_wake(d->spool);
         (void)pthread_join(deliverer, NULL);
     }
+    otd_alerting_close(d->alerting); /* after delivery: it feeds the watcher */
     ot_spool_close(d->spool);
     ot_replay_free(d->replay);
     if (d->backend.ops != NULL) {

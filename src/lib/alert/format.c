@@ -133,6 +133,10 @@ ot_status ot_alert_text(const struct ot_alert *a, struct ot_buf *out)
     if (st == OT_OK && a->actions) {
         st = ot_buf_printf(out, "\n%s", a->actions);
     }
+    if (st == OT_OK && a->repeats > 0) {
+        st = ot_buf_printf(out, "\nRepeats: %u more change%s of this alarm to %s grouped here",
+                           a->repeats, a->repeats == 1 ? "" : "s", ot_alarm_state_name(a->to));
+    }
     if (st == OT_OK) {
         st = ot_buf_putc(out, '\n');
     }
@@ -195,7 +199,7 @@ ot_status alert_json(const struct ot_alert *a, int64_t now_ms, struct ot_buf *ou
                         : ot_buf_append_cstr(out, "null");
     }
     if (st == OT_OK) {
-        st = ot_buf_append_cstr(out, ",\"event\":");
+        st = ot_buf_printf(out, ",\"repeats\":%u,\"event\":", a->repeats);
     }
     if (st == OT_OK) {
         st = f.event_json.len ? ot_buf_append(out, f.event_json.data, f.event_json.len)

@@ -102,6 +102,11 @@ static ot_status slack_send(const struct notifier_conf *c, const struct ot_alert
     if (st == OT_OK && a->actions) {
         st = field(&b, "Response", a->actions, true);
     }
+    if (st == OT_OK && a->repeats > 0) {
+        char rep[64];
+        (void)snprintf(rep, sizeof(rep), "%u more, grouped", a->repeats);
+        st = field(&b, "Repeats", rep, true);
+    }
     if (st == OT_OK) {
         st = ot_buf_append_cstr(&b, "]}]}");
     }

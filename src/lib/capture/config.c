@@ -574,7 +574,8 @@ static bool has_secrets(const struct ot_config *c)
 {
     bool any = c->nkeys > 0 || c->storage.secret_access_key != NULL;
     for (uint32_t i = 0; i < c->nnotifiers && !any; i++) {
-        any = c->notifiers[i].url != NULL;
+        any = c->notifiers[i].url != NULL || c->notifiers[i].secret != NULL ||
+              c->notifiers[i].password != NULL;
     }
     for (uint32_t i = 0; i < c->ntrails && !any; i++) {
         any = c->trails[i].storage.secret_access_key != NULL;

@@ -758,7 +758,12 @@ static const struct ot_conf_key alarm_keys[] = {
     { .name = "AlarmActions",
       .type = CFK_STRS,
       .off = OFF(struct ot_conf_alarm, alarm_actions),
-      .help = "Notifiers (by Name) told of a change to ALARM; `log` is built in" },
+      .help = "Notifiers and ResponseActions (by Name) run on a change to ALARM; `log` is "
+              "built in" },
+    { .name = "OKActions",
+      .type = CFK_STRS,
+      .off = OFF(struct ot_conf_alarm, ok_actions),
+      .help = "Notifiers (by Name) told of a change back to OK" },
     { .name = "ActionsEnabled",
       .type = CFK_BOOL,
       .off = OFF(struct ot_conf_alarm, actions_enabled),
@@ -778,14 +783,23 @@ static ot_status notifier_check(struct cfg_walk *w, void *obj, uint32_t node, co
                                 "%s: notifier %s is defined twice", ctx, n->name);
         }
     }
-    bool needs_url = n->type == 1 || n->type == 3 || n->type == 4;
-    if (needs_url && (n->url == NULL || n->url[0] == '\0')) {
-        return ot_conf_fail(w, node, OT_E_USAGE, "add Url: (the webhook or topic URL)",
+    bool needs_url = n->type != 0;
+    if (needs_url && (n->url == NULL || n->url[0] == '\0') && n->url_env == NULL) {
+        return ot_conf_fail(w, node, OT_E_USAGE, "add Url: (or UrlEnv: a variable holding it)",
                             "%s: a %s notifier needs Url", ctx, notifier_types[n->type]);
     }
     if (n->type == 2 && (n->to == NULL || strchr(n->to, '@') == NULL)) {
         return ot_conf_fail(w, node, OT_E_USAGE, "add To: security@example.com",
                             "%s: an smtp notifier needs a To address", ctx);
+    }
+    /* a webhook's Secret and an sns TopicArn are checked when the daemon opens them */
+    for (const char *c = n->name; *c != '\0'; c++) {
+        bool safe = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                    (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.';
+        if (!safe || n->name[0] == '.' || strlen(n->name) > 64) {
+            return ot_conf_fail(w, node, OT_E_USAGE, "use letters, digits, '-', '_' and '.'",
+                                "%s: notifier Name \"%.64s\" names its queue folder", ctx, n->name);
+        }
     }
     return OT_OK;
 }
@@ -806,10 +820,119 @@ static const struct ot_conf_key notifier_keys[] = {
       .type = CFK_SECRET,
       .off = OFF(struct ot_conf_notifier, url),
       .help = "slack, webhook, sns: the target (a credential: never printed)" },
+    { .name = "UrlEnv",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_notifier, url_env),
+      .help = "or: the environment variable holding Url" },
     { .name = "To",
       .type = CFK_STR,
       .off = OFF(struct ot_conf_notifier, to),
       .help = "smtp: the recipient" },
+    { .name = "From",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_notifier, from),
+      .help = "smtp: the sender (default opentrail@localhost)" },
+    { .name = "Username",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_notifier, username),
+      .help = "smtp: AUTH user (needs TLS)" },
+    { .name = "Password",
+      .type = CFK_SECRET,
+      .off = OFF(struct ot_conf_notifier, password),
+      .help = "smtp: AUTH password (never printed)" },
+    { .name = "PasswordEnv",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_notifier, password_env),
+      .help = "or: the environment variable holding it" },
+    { .name = "Secret",
+      .type = CFK_SECRET,
+      .off = OFF(struct ot_conf_notifier, secret),
+      .help = "webhook: the HMAC-SHA256 key, 16 bytes or more (never printed)" },
+    { .name = "SecretEnv",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_notifier, secret_env),
+      .help = "or: the environment variable holding it" },
+    { .name = "CaFile",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_notifier, ca_file),
+      .help = "trust this CA (PEM) for TLS instead of the system's" },
+    { .name = "TopicArn",
+      .type = CFK_STR,
+      .off = OFF(struct ot_conf_notifier, topic_arn),
+      .help = "sns: the topic's ARN" },
+    { .name = "TimeoutMs",
+      .type = CFK_U64,
+      .off = OFF(struct ot_conf_notifier, timeout_ms),
+      .def = "10000",
+      .min = 100,
+      .max = 600000,
+      .help = "one delivery attempt's deadline" },
+    { .name = NULL },
+};
+
+static ot_status action_check(struct cfg_walk *w, void *obj, uint32_t node, const char *ctx)
+{
+    struct ot_conf_response_action *a = obj;
+    for (const struct ot_conf_response_action *p = w->cfg->response_actions; p < a; p++) {
+        if (strcmp(p->name, a->name) == 0) {
+            return ot_conf_fail(w, node, OT_E_USAGE, "give each action its own Name",
+                                "%s: response action %s is defined twice", ctx, a->name);
+        }
+    }
+    if (strcmp(a->name, "log") == 0) {
+        return ot_conf_fail(w, node, OT_E_USAGE, "rename the action",
+                            "%s: log is the built-in notifier's name", ctx);
+    }
+    if (a->command.n == 0 || a->command.n > 16) {
+        return ot_conf_fail(w, node, OT_E_USAGE, "Command: [program, arg, ...] (1 to 16 words)",
+                            "%s: response action %s needs a Command", ctx, a->name);
+    }
+    return OT_OK;
+}
+
+static const struct ot_conf_key response_action_keys[] = {
+    { .name = "Name",
+      .type = CFK_STR,
+      .required = true,
+      .off = OFF(struct ot_conf_response_action, name),
+      .help = "what AlarmActions call it" },
+    { .name = "Command",
+      .type = CFK_STRS,
+      .required = true,
+      .off = OFF(struct ot_conf_response_action, command),
+      .help = "program and arguments, run without a shell, the event JSON on stdin" },
+    { .name = "TimeoutMs",
+      .type = CFK_U64,
+      .off = OFF(struct ot_conf_response_action, timeout_ms),
+      .def = "10000",
+      .min = 10,
+      .max = 600000,
+      .help = "killed after this long (reported as failed)" },
+    { .name = NULL },
+};
+
+static const struct ot_conf_key alerting_keys[] = {
+    { .name = "MaxPending",
+      .type = CFK_U64,
+      .off = OFF(struct ot_conf_alerting, max_pending),
+      .def = "1000",
+      .min = 1,
+      .max = 100000,
+      .help = "notifications waiting per notifier; past it the oldest is dropped (counted)" },
+    { .name = "RepeatIntervalSeconds",
+      .type = CFK_U64,
+      .off = OFF(struct ot_conf_alerting, repeat_interval_seconds),
+      .def = "60",
+      .min = 0,
+      .max = 86400,
+      .help = "one notification per alarm, state and notifier this often; repeats are grouped" },
+    { .name = "RetryForSeconds",
+      .type = CFK_U64,
+      .off = OFF(struct ot_conf_alerting, retry_for_seconds),
+      .def = "86400",
+      .min = 1,
+      .max = 30 * 86400,
+      .help = "a notification still failing after this long is given up (counted, logged)" },
     { .name = NULL },
 };
 
@@ -919,6 +1042,15 @@ const struct ot_conf_key ot_conf_root_keys[] = {
       .off = OFF(struct ot_config, cis_pack),
       .def = "true",
       .help = "run the CIS metric filters and alarms (docs/cis.md) on every trail" },
+    { .name = "CisAlarmActions",
+      .type = CFK_STRS,
+      .off = OFF(struct ot_config, cis_alarm_actions),
+      .help = "Notifiers and ResponseActions the CIS alarms call (none: `log`)" },
+    { .name = "Alerting",
+      .type = CFK_SECTION,
+      .off = OFF(struct ot_config, alerting),
+      .sub = alerting_keys,
+      .help = "the daemon's notification queue: bound, grouping of repeats, retries" },
     { .name = "Keys",
       .type = CFK_ARRAY,
       .off = OFF(struct ot_config, keys),
@@ -979,30 +1111,73 @@ const struct ot_conf_key ot_conf_root_keys[] = {
       .sub = storage_keys,
       .check = storage_check,
       .help = "where trails' buckets are: local disk or an S3-compatible store (docs/serve.md)" },
+    { .name = "ResponseActions",
+      .type = CFK_ARRAY,
+      .off = OFF(struct ot_config, response_actions),
+      .count_off = OFF(struct ot_config, nresponse_actions),
+      .elem_size = sizeof(struct ot_conf_response_action),
+      .sub = response_action_keys,
+      .check = action_check,
+      .help = "programs an alarm runs once per change to ALARM (off unless named)" },
     { .name = NULL },
 };
+
+/* Is @act a notifier (or `log`), or, when @actions, a response action? */
+static bool action_known(const struct ot_config *c, const char *act, bool actions)
+{
+    bool found = strcmp(act, "log") == 0;
+    for (uint32_t n = 0; n < c->nnotifiers && !found; n++) {
+        found = strcmp(c->notifiers[n].name, act) == 0;
+    }
+    for (uint32_t n = 0; actions && n < c->nresponse_actions && !found; n++) {
+        found = strcmp(c->response_actions[n].name, act) == 0;
+    }
+    return found;
+}
+
+static ot_status unknown_action(struct cfg_walk *w, const char *where, const char *act,
+                                unsigned line, unsigned col)
+{
+    (void)ot_conf_fail(w, 0, OT_E_USAGE,
+                       "add a Notifiers (or ResponseActions) entry with that Name, or use log",
+                       "%s: no notifier or action named \"%.60s\"", where, act);
+    if (w->err != NULL) {
+        w->err->line = line;
+        w->err->col = col;
+    }
+    return OT_E_USAGE;
+}
 
 ot_status ot_conf_check_all(struct cfg_walk *w)
 {
     const struct ot_config *c = w->cfg;
+    char where[64];
     for (uint32_t i = 0; i < c->nalarms; i++) {
         const struct ot_conf_alarm *a = &c->alarms[i];
         for (uint32_t k = 0; k < a->alarm_actions.n; k++) {
-            const char *act = a->alarm_actions.v[k];
-            bool found = strcmp(act, "log") == 0;
-            for (uint32_t n = 0; n < c->nnotifiers && !found; n++) {
-                found = strcmp(c->notifiers[n].name, act) == 0;
+            if (!action_known(c, a->alarm_actions.v[k], true)) {
+                (void)snprintf(where, sizeof(where), "Alarms[%u].AlarmActions", i);
+                return unknown_action(w, where, a->alarm_actions.v[k], a->line, a->col);
             }
-            if (!found) {
-                (void)ot_conf_fail(w, 0, OT_E_USAGE,
-                                   "add a Notifiers entry with that Name, or use log",
-                                   "Alarms[%u].AlarmActions: no notifier named \"%.60s\"", i, act);
-                if (w->err != NULL) {
-                    w->err->line = a->line;
-                    w->err->col = a->col;
-                }
-                return OT_E_USAGE;
+        }
+        for (uint32_t k = 0; k < a->ok_actions.n; k++) {
+            if (!action_known(c, a->ok_actions.v[k], false)) {
+                (void)snprintf(where, sizeof(where), "Alarms[%u].OKActions", i);
+                return unknown_action(w, where, a->ok_actions.v[k], a->line, a->col);
             }
+        }
+    }
+    for (uint32_t i = 0; i < c->nresponse_actions; i++) {
+        if (action_known(c, c->response_actions[i].name, false)) {
+            (void)snprintf(where, sizeof(where), "ResponseActions[%u]", i);
+            return ot_conf_fail(w, 0, OT_E_USAGE, "give the action a Name no notifier has",
+                                "%s: %s is a notifier's Name too", where,
+                                c->response_actions[i].name);
+        }
+    }
+    for (uint32_t k = 0; k < c->cis_alarm_actions.n; k++) {
+        if (!action_known(c, c->cis_alarm_actions.v[k], true)) {
+            return unknown_action(w, "CisAlarmActions", c->cis_alarm_actions.v[k], 0, 0);
         }
     }
     return OT_OK;

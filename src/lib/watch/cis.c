@@ -217,3 +217,21 @@ static bool s3_public_refine(const struct ot_record *rec)
     }
     return false;
 }
+
+/* CIS's recipe for every rule: Sum of matches >= 1 over 5 minutes, one period;
+ * quiet periods are not breaching, so a quiet account reads OK rather than
+ * sitting in INSUFFICIENT_DATA (what the recipe gives without a defaultValue). */
+static const struct ot_alarm_def cis_alarm = {
+    .period_s = 300,
+    .evaluation_periods = 1,
+    .datapoints_to_alarm = 1,
+    .threshold = 1,
+    .cmp = OT_CMP_GE,
+    .stat = OT_STAT_SUM,
+    .missing = OT_MISSING_NOT_BREACHING,
+};
+
+const struct ot_alarm_def *ot_cis_alarm(void)
+{
+    return &cis_alarm;
+}
