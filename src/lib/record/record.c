@@ -391,9 +391,6 @@ ot_status ot_value_text(struct ot_value v, struct ot_buf *out)
 ot_status ot_value_compact(struct ot_value v, struct ot_buf *out)
 {
     struct ot_sv s = ot_value_json(v);
-    if (v.rec != NULL && !v.rec->has_space) {
-        return ot_buf_append(out, s.p, s.n); /* the scanner saw no whitespace: compact already */
-    }
     const char *p = s.p, *end = s.p + s.n, *run = p;
     ot_status st = OT_OK;
     while (p < end && st == OT_OK) {
