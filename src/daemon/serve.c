@@ -320,7 +320,9 @@ static void *delivery_main(void *arg)
     struct daemon *d = arg;
     struct ot_live *lv = NULL;
     struct ot_reader *reader = NULL;
-    struct ot_read_opts ro = { 0 };
+    /* spooled records passed the intake checks: no need to ask whether each is an
+     * Insights record (the reader would look at every one) */
+    struct ot_read_opts ro = { .read_insights = true };
     struct trails t = { 0 };
     const struct ot_config *c = NULL;
     unsigned backoff_ms = 500;
