@@ -264,6 +264,13 @@ OT_API ot_status ot_config_doc(struct ot_buf *out);
  * multi-region trail on the local backend, validation on, the CIS pack on,
  * and one admin key @key_id / @secret (borrowed; printed once by the caller).
  */
+/**
+ * ot_config_new_key() - a fresh access key: an AWS-like id ("OTA" and 17
+ * base32 characters) and a 40-character secret (letters, digits, - and _),
+ * from OpenSSL's RAND_bytes. OT_E_IO when no randomness is to be had.
+ */
+OT_API ot_status ot_config_new_key(char id[21], char secret[41]);
+
 OT_API ot_status ot_config_default_text(const char *key_id, const char *secret, struct ot_buf *out);
 
 #ifdef __cplusplus

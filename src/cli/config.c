@@ -83,21 +83,6 @@ static int show(const char *path)
     return rc;
 }
 
-/* @n random characters of @alphabet (its length a power of two: no bias). */
-static bool random_text(char *out, size_t n, const char *alphabet, unsigned mask)
-{
-    unsigned char r[64];
-    if (n > sizeof(r) || RAND_bytes(r, (int)n) != 1) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        out[i] = alphabet[r[i] & mask];
-    }
-    out[n] = '\0';
-    OPENSSL_cleanse(r, sizeof(r));
-    return true;
-}
-
 static int init(const char *path, const char *data_dir)
 {
     char id[21] = "OTA", secret[41];
@@ -108,10 +93,7 @@ static int init(const char *path, const char *data_dir)
                       strerror(errno));
         return CLI_SYSTEM;
     }
-    /* AWS-like ids: base32 upper case; secrets: 40 base64 characters */
-    if (!random_text(id + 3, 17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 31) ||
-        !random_text(secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-                     63)) {
+    if (ot_config_new_key(id, secret) != OT_OK) {
         (void)fprintf(stderr, "opentrail config: no random bytes from OpenSSL\n");
         return CLI_SYSTEM;
     }

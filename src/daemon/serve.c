@@ -135,30 +135,13 @@ static void log_err(const char *what, const struct ot_error *err)
 
 /* ---- first start ------------------------------------------------------ */
 
-static bool random_text(char *out, size_t n, const char *alphabet, unsigned mask)
-{
-    unsigned char r[64];
-    if (n > sizeof(r) || RAND_bytes(r, (int)n) != 1) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        out[i] = alphabet[r[i] & mask];
-    }
-    out[n] = '\0';
-    OPENSSL_cleanse(r, sizeof(r));
-    return true;
-}
-
 /* Write the commented default config with a fresh admin key, printed once. */
 static int write_default_config(const char *path)
 {
     char id[21] = "OTA", secret[41];
     struct ot_buf b = OT_BUF_INIT(1u << 20);
     int rc = 0;
-    if (!random_text(id + 3, 17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 31) ||
-        !random_text(secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-                     63) ||
-        ot_config_default_text(id, secret, &b) != OT_OK) {
+    if (ot_config_new_key(id, secret) != OT_OK || ot_config_default_text(id, secret, &b) != OT_OK) {
         logf_("cannot make the default config: out of memory or randomness");
         rc = 4;
         goto out;
@@ -1097,9 +1080,9 @@ int otd_serve(const struct otd_opts *o)
                                MHD_USE_POLL | MHD_USE_ERROR_LOG,
                            (uint16_t)port, NULL, NULL, on_request, d, MHD_OPTION_EXTERNAL_LOGGER,
                            mhd_log, d, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-                           MHD_OPTION_CONNECTION_LIMIT,
-                           (unsigned)d->c->limits.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-                           30u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_END);
+                           MHD_OPTION_CONNECTION_LIMIT, (unsigned)d->c->limits.max_connections,
+                           MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_NOTIFY_COMPLETED,
+                           on_completed, d, MHD_OPTION_END);
     if (mhd == NULL) {
         logf_("cannot listen on %s:%u: %s (is another opentrail running? set Listener.Port)", addr,
               port, strerror(errno));

@@ -39,6 +39,8 @@
 #include "opentrail/capture.h"
 #include "store/store_int.h"
 
+#include "core/sigv4.h"
+
 #include "core/private.h"
 
 #define ALGO             "AWS4-HMAC-SHA256"
@@ -590,36 +592,11 @@ static void sha256_hex(const void *p, size_t n, char out[65])
     ot_hex(md, sizeof(md), out);
 }
 
-static bool hmac(const void *key, size_t klen, const void *msg, size_t n, unsigned char out[32])
-{
-    unsigned len = 0;
-    return HMAC(EVP_sha256(), key, (int)klen, msg, n, out, &len) != NULL && len == 32;
-}
-
 /* The expected signature (hex) of @sts under @secret and the scope of @a. */
 static ot_status sign(const char *secret, const struct sigv4_auth *a, const struct ot_buf *sts,
                       char out[65])
 {
-    struct ot_buf kb = OT_BUF_INIT(64u * 1024u);
-    unsigned char k[32], k2[32];
-    ot_status st = ot_buf_printf(&kb, "AWS4%s", secret);
-    bool ok = st == OT_OK && hmac(kb.data, kb.len, a->date.p, a->date.n, k) &&
-              hmac(k, 32, a->region.p, a->region.n, k2) &&
-              hmac(k2, 32, a->service.p, a->service.n, k) && hmac(k, 32, "aws4_request", 12, k2) &&
-              hmac(k2, 32, sts->data, sts->len, k);
-    if (kb.data != NULL) {
-        OPENSSL_cleanse(kb.data, kb.len); /* the secret */
-    }
-    ot_buf_cleanup(&kb);
-    if (st == OT_OK && !ok) {
-        st = OT_E_NOMEM; /* HMAC fails only when OpenSSL cannot allocate */
-    }
-    if (st == OT_OK) {
-        ot_hex(k, 32, out);
-    }
-    OPENSSL_cleanse(k, sizeof(k));
-    OPENSSL_cleanse(k2, sizeof(k2));
-    return st;
+    return ot_sigv4_signature(secret, a->date, a->region, a->service, ot_buf_sv(sts), out);
 }
 
 /* ---- the two schemes ----------------------------------------------------- */

@@ -11,6 +11,9 @@
 
 #include "capture/config_int.h"
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
 #include "core/private.h"
 
 #define AT(obj, off, T) ((const T *)(const void *)((const char *)(obj) + (off)))
@@ -308,4 +311,32 @@ ot_status ot_config_default_text(const char *key_id, const char *secret, struct 
         "#     ComparisonOperator: GreaterThanOrEqualToThreshold, AlarmActions: [log]}\n"
         "Notifiers: []\n",
         key_id, secret);
+}
+
+/* @n random characters of @alphabet (64 long: no bias with 6 bits each). */
+static bool random_text(char *out, size_t n, const char *alphabet, unsigned mask)
+{
+    unsigned char r[64];
+    if (n > sizeof(r) || RAND_bytes(r, (int)n) != 1) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = alphabet[r[i] & mask];
+    }
+    out[n] = '\0';
+    OPENSSL_cleanse(r, sizeof(r));
+    return true;
+}
+
+ot_status ot_config_new_key(char id[21], char secret[41])
+{
+    id[0] = 'O';
+    id[1] = 'T';
+    id[2] = 'A';
+    if (!random_text(id + 3, 17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 31) ||
+        !random_text(secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+                     63)) {
+        return OT_E_IO;
+    }
+    return OT_OK;
 }

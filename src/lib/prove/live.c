@@ -146,21 +146,6 @@ static void loc_of(const struct ot_live *lv, const struct lgroup *g, struct ot_t
                                 .home_region = t->home_region };
 }
 
-static bool name_ok(struct ot_sv s)
-{
-    if (s.n == 0 || s.n > 64) {
-        return false;
-    }
-    for (size_t i = 0; i < s.n; i++) {
-        char c = s.p[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_')) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static ot_status group_get(struct ot_live *lv, uint32_t trail, struct ot_sv acct,
                            struct ot_sv region, bool create, struct lgroup **out,
                            struct ot_error *err)
@@ -588,7 +573,8 @@ static ot_status read_journal(struct ot_live *lv, struct jfile **files, size_t *
             ok = split_tabs(p + 2, f, n);
             int ti = ok ? trail_index(lv, f[0]) : -1;
             struct lgroup *g = NULL;
-            if (ok && ti >= 0 && name_ok(ot_sv_cstr(f[1])) && name_ok(ot_sv_cstr(f[2]))) {
+            if (ok && ti >= 0 && ot_prove_name_ok(ot_sv_cstr(f[1])) &&
+                ot_prove_name_ok(ot_sv_cstr(f[2]))) {
                 st = group_get(lv, (uint32_t)ti, ot_sv_cstr(f[1]), ot_sv_cstr(f[2]), true, &g, err);
                 if (st != OT_OK) {
                     goto out;
@@ -1143,7 +1129,7 @@ ot_status ot_live_add(struct ot_live *lv, const struct ot_record *rec, struct ot
     struct ot_sv acct = va.type == OT_STRING ? ot_value_raw(va) : (struct ot_sv){ NULL, 0 };
     struct ot_sv region = vr.type == OT_STRING ? ot_value_raw(vr) : (struct ot_sv){ NULL, 0 };
     if (vid.type != OT_STRING || vt.type != OT_STRING ||
-        ot_time_parse_iso(ot_value_raw(vt), &event_ms) != OT_OK || !name_ok(region)) {
+        ot_time_parse_iso(ot_value_raw(vt), &event_ms) != OT_OK || !ot_prove_name_ok(region)) {
         lv->stats.undeliverable++;
         return ot_fail(err, OT_E_PARSE, "the intake checks records; this one came from elsewhere",
                        "a spooled record lacks eventID, eventTime or awsRegion");
@@ -1155,10 +1141,10 @@ ot_status ot_live_add(struct ot_live *lv, const struct ot_record *rec, struct ot
             continue;
         }
         struct ot_sv a = acct;
-        if (!name_ok(a) && tr->account_id != NULL) {
+        if (!ot_prove_name_ok(a) && tr->account_id != NULL) {
             a = ot_sv_cstr(tr->account_id);
         }
-        if (!name_ok(a)) {
+        if (!ot_prove_name_ok(a)) {
             lv->stats.undeliverable++;
             continue;
         }

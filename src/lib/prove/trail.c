@@ -90,7 +90,7 @@ void ot_trail_writer_free(struct ot_trail_writer *w)
     ot_free(w);
 }
 
-static bool sv_ok_name(struct ot_sv s)
+bool ot_prove_name_ok(struct ot_sv s)
 {
     if (s.n == 0 || s.n > 64) {
         return false;
@@ -111,7 +111,7 @@ ot_status ot_trail_writer_add(struct ot_trail_writer *w, struct ot_sv json, int6
     if (account.n == 0 && w->o.account_id != NULL) {
         account = ot_sv_cstr(w->o.account_id);
     }
-    if (!sv_ok_name(account) || !sv_ok_name(region)) {
+    if (!ot_prove_name_ok(account) || !ot_prove_name_ok(region)) {
         return ot_fail(err, OT_E_PARSE,
                        "records need recipientAccountId (or --account-id) and awsRegion",
                        "record has no usable account id or region");

@@ -18,6 +18,8 @@
 #include "store/s3_int.h"
 #include "store/store_int.h"
 
+#include "core/sigv4.h"
+
 #include "core/private.h"
 
 ot_status ot_s3_uri_encode(struct ot_sv s, bool keep_slash, struct ot_buf *out)
@@ -52,12 +54,6 @@ void ot_s3_amz_date(int64_t ms, char out[17])
         }
     }
     out[j] = '\0';
-}
-
-static bool hmac(const void *key, size_t klen, const void *msg, size_t n, unsigned char out[32])
-{
-    unsigned len = 0;
-    return HMAC(EVP_sha256(), key, (int)klen, msg, n, out, &len) != NULL && len == 32;
 }
 
 static int cmp_hdr(const void *a, const void *b)
@@ -134,33 +130,18 @@ ot_status ot_sigv4_authorization(const struct ot_sigv4_req *r, struct ot_buf *ou
         st = ot_buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", r->amz_date,
                            date, r->region, r->service, creq_hash);
     }
-    unsigned char k[32], k2[32];
     char sig[65];
     if (st == OT_OK) {
-        struct ot_buf kb = OT_BUF_INIT(4096);
-        st = ot_buf_printf(&kb, "AWS4%s", r->secret_key);
-        bool ok = st == OT_OK && hmac(kb.data, kb.len, date, 8, k) &&
-                  hmac(k, 32, r->region, strlen(r->region), k2) &&
-                  hmac(k2, 32, r->service, strlen(r->service), k) &&
-                  hmac(k, 32, "aws4_request", 12, k2) && hmac(k2, 32, sts.data, sts.len, k);
-        if (kb.data != NULL) {
-            OPENSSL_cleanse(kb.data, kb.len); /* the secret */
-        }
-        ot_buf_cleanup(&kb);
-        if (st == OT_OK && !ok) {
-            st = OT_E_NOMEM; /* HMAC fails only when OpenSSL cannot allocate */
-        }
+        st = ot_sigv4_signature(r->secret_key, (struct ot_sv){ date, 8 }, ot_sv_cstr(r->region),
+                                ot_sv_cstr(r->service), ot_buf_sv(&sts), sig);
     }
     if (st == OT_OK) {
-        ot_hex(k, 32, sig);
         st = ot_buf_printf(
             out,
             "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, "
             "Signature=%s",
             r->access_key, date, r->region, r->service, names.data ? names.data : "", sig);
     }
-    OPENSSL_cleanse(k, sizeof(k));
-    OPENSSL_cleanse(k2, sizeof(k2));
     ot_buf_cleanup(&creq);
     ot_buf_cleanup(&sts);
     ot_buf_cleanup(&names);
