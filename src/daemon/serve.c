@@ -382,6 +382,7 @@ static void *delivery_main(void *arg)
                     /* a segment boundary: the read moved on without a record */
                     pos = next;
                 }
+                publish_stats(d, lv, true, NULL); /* /metrics stays live through a backlog */
             }
             if (f.st != OT_OK) {
                 st = f.st;
@@ -771,6 +772,8 @@ static enum MHD_Result metrics(struct daemon *d, struct MHD_Connection *conn)
            ss.pending_bytes);
     METRIC("opentrail_spool_syncs_total", "counter", "fdatasync calls of the spool (group commit).",
            ss.syncs);
+    METRIC("opentrail_delivery_records_read_total", "counter",
+           "Spooled records read back and offered to the trails.", ls.records_in);
     METRIC("opentrail_delivered_records_total", "counter", "Records placed in trails' log files.",
            ls.records_kept);
     METRIC("opentrail_duplicate_records_total", "counter",
