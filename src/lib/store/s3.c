@@ -56,6 +56,7 @@ struct s3 {
     pthread_mutex_t mu;
     CURL *pool[POOL_MAX];
     size_t npool;
+    uint64_t delete_markers; /* DELETEs answered with x-amz-delete-marker: true (under mu) */
 };
 
 struct req {
@@ -79,6 +80,7 @@ struct resp {
     char etag[128];
     uint64_t content_length;
     bool have_length;
+    bool delete_marker; /* x-amz-delete-marker: true */
     char err_code[64], err_msg[160];
 };
 
@@ -173,6 +175,8 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
     }
     if (hname_is(p, nl, "etag")) {
         (void)snprintf(r->etag, sizeof(r->etag), "%.*s", (int)vl, v);
+    } else if (hname_is(p, nl, "x-amz-delete-marker")) {
+        r->delete_marker = vl == 4 && strncasecmp(v, "true", 4) == 0;
     } else if (hname_is(p, nl, "content-length")) {
         r->have_length =
             ot_parse_u64((struct ot_sv){ v, vl }, UINT64_MAX, false, &r->content_length) == OT_OK;
@@ -361,6 +365,7 @@ static void reset_resp(struct resp *r, struct ot_buf *errbody)
     r->fail_st = OT_OK;
     r->etag[0] = '\0';
     r->have_length = false;
+    r->delete_marker = false;
     r->content_length = 0;
     r->err_code[0] = r->err_msg[0] = '\0';
     if (r->body != NULL && r->body != errbody) {
@@ -796,6 +801,13 @@ static ot_status s3_del(void *be, const char *bucket, const char *key, struct ot
     ot_status st = check_key(bucket, key, err);
     if (st == OT_OK) {
         st = request(be, &q, &r, &e2);
+        if (st == OT_OK && r.delete_marker) {
+            /* a versioned bucket (Object Lock): the version stays, hidden */
+            struct s3 *s = be;
+            (void)pthread_mutex_lock(&s->mu);
+            s->delete_markers++;
+            (void)pthread_mutex_unlock(&s->mu);
+        }
         if (st != OT_OK && e2.sys_errno == ENOENT) {
             st = OT_OK; /* S3's DELETE of a missing key succeeds */
         } else if (st != OT_OK && err != NULL) {
@@ -1102,6 +1114,18 @@ ot_status ot_store_s3_list_info(const struct ot_backend *b, const char *bucket, 
 }
 
 /* <CopyObjectResult> or, with a 200, an <Error> inside */
+uint64_t ot_store_s3_delete_markers(const struct ot_backend *b)
+{
+    if (!ot_store_is_s3(b)) {
+        return 0;
+    }
+    struct s3 *s = b->be;
+    (void)pthread_mutex_lock(&s->mu);
+    uint64_t n = s->delete_markers;
+    (void)pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
 static bool on_copy_leaf(void *ctx, struct ot_sv parent, struct ot_sv name, struct ot_sv text)
 {
     (void)name;
