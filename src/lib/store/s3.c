@@ -472,7 +472,12 @@ static ot_status request(struct s3 *s, const struct req *q, struct resp *r, stru
                 err->sys_errno = ENOENT;
             }
         } else if (r->code == 403) {
-            st = ot_fail(err, OT_E_USAGE, "check the access key, secret key, region and the clock",
+            /* Ceph answers an unknown KMS key with 403 InvalidAccessKeyId "...kms-keyid..." */
+            bool kms = strcasestr(r->err_msg, "kms") != NULL || strncmp(r->err_code, "KMS", 3) == 0;
+            st = ot_fail(err, OT_E_USAGE,
+                         kms ? "check the KMS key id (--s3-kms-key-id, Storage.KmsKeyId): the "
+                               "server's KMS does not know it or will not use it"
+                             : "check the access key, secret key, region and the clock",
                          "S3 %s: 403 %s%s%s", q->method, r->err_code[0] ? r->err_code : "Forbidden",
                          r->err_msg[0] ? ": " : "", r->err_msg);
         } else if (r->code == 501 || r->code == 400 || r->code == 405) {
@@ -1172,7 +1177,18 @@ ot_status ot_store_s3_set_class(const struct ot_backend *b, const char *bucket, 
         }
         st = request(s, &q, &r, err);
     }
-    if (st != OT_OK && (strcmp(r.err_code, "InvalidStorageClass") == 0 || r.code == 501)) {
+    if (st != OT_OK && r.code == 501 && s->sse != NULL) {
+        /* Ceph RGW 16 supports storage classes but cannot copy an encrypted object */
+        st = ot_fail(err, OT_E_USAGE,
+                     "servers such as Ceph RGW 16 cannot copy encrypted objects: use the bucket's "
+                     "own lifecycle configuration for the transition",
+                     "CopyObject of an object with server-side encryption %s to storage class %s "
+                     "not implemented by this server (501 %s)",
+                     s->sse, storage_class, r.err_code[0] ? r.err_code : "NotImplemented");
+        if (err != NULL) {
+            err->sys_errno = ENOTSUP;
+        }
+    } else if (st != OT_OK && (strcmp(r.err_code, "InvalidStorageClass") == 0 || r.code == 501)) {
         st = ot_fail(err, OT_E_USAGE,
                      "this server does not support storage classes: set "
                      "Storage.StorageClasses: false, or use its own lifecycle",
