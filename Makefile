@@ -2,6 +2,7 @@
 #
 #   make            optimised build: build/opentrail, build/libopentrail.a
 #   make test       deps, ASan+UBSan build, every unit, corpus and CLI test
+#   make test-full  opt-in: SSE-KMS, storage classes, object lock against a real Ceph RGW
 #   make run        the main job: opentrail serve on 127.0.0.1:8080, data in ./var
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make bench      benchmarks beside the reference tools (docs/benchmarks.md)
@@ -89,6 +90,15 @@ test: deps
 	$(MAKE) test-build
 	tests/run.sh
 
+# opt-in, not part of `make test`: what Swift lacks (SSE-KMS, storage classes,
+# object lock) against a real Ceph RGW started on loopback (~14 s, Ceph packages)
+test-full: deps
+	@scripts/deps.sh --full
+	$(MAKE) test-build
+	@out=$$(mktemp); tests/full/test_ceph.sh | tee $$out; \
+	p=$$(grep -c '^ok - ' $$out); f=$$(grep -c '^not ok - ' $$out); rm -f $$out; \
+	echo "test-full: $$p passed, $$f failed"; [ $$f -eq 0 ] && [ $$p -gt 0 ]
+
 # --- fuzzing (clang + libFuzzer) --------------------------------------------
 F       := $(BUILD)/fuzz
 F_CFLAGS := -std=c17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -DOT_FUZZING
@@ -139,5 +149,5 @@ lint:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test test-build deps fuzz bench run install format lint clean
+.PHONY: all test test-full test-build deps fuzz bench run install format lint clean
 .SECONDARY:

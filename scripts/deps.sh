@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # scripts/deps.sh - install every build, test and benchmark dependency of opentrail.
 #
+# scripts/deps.sh --full: only the extra packages of `make test-full` (Ceph).
+#
 # Idempotent: packages already installed are not touched and apt-get is not
 # called at all when nothing is missing. Debian 12 packages only.
 set -euo pipefail
@@ -16,6 +18,10 @@ PKGS=(
     swift swift-proxy swift-object swift-container swift-account memcached python3-boto3
     libmicrohttpd-dev libsqlite3-dev wrk
 )
+# --full (make test-full): Ceph RGW for tests/full (shared/servers/ceph-rgw-s3.sh)
+if [ "${1:-}" = --full ]; then
+    PKGS=(ceph-mon ceph-osd radosgw ceph-common curl awscli jq)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -233,6 +233,15 @@ OT_API ot_status ot_store_s3_set_class(const struct ot_backend *b, const char *b
                                        const char *key, const char *storage_class,
                                        struct ot_error *err);
 
+/**
+ * ot_store_s3_delete_markers() - how many DELETEs through @b the server
+ * answered with x-amz-delete-marker: true: on a versioned bucket (S3 Object
+ * Lock turns versioning on) a DELETE without a version id only hides the
+ * object; its version stays, locked, until someone deletes it by version
+ * after its retention. 0 for a backend that is not S3.
+ */
+OT_API uint64_t ot_store_s3_delete_markers(const struct ot_backend *b);
+
 /* Credentials found in an AWS shared credentials file (owned strings). */
 struct ot_s3_creds {
     char *access_key, *secret_key, *session_token;

@@ -168,6 +168,18 @@ static void print_plan(const struct lc *x, const struct ot_keep_plan *p, json_t 
     (void)printf("  monthly storage saved at S3 prices: %s\n", usd);
 }
 
+/* A DELETE on a versioned bucket (S3 Object Lock) only hides the object: say so. */
+static void note_markers(const struct ot_backend *b, const char *bucket, uint64_t before)
+{
+    uint64_t n = b != NULL ? ot_store_s3_delete_markers(b) - before : 0;
+    if (n > 0) {
+        (void)printf("bucket %s: %llu deletions only left a delete marker: the bucket is "
+                     "versioned (S3 Object Lock?), so the versions stay on the server, hidden, "
+                     "until their retention ends and they are deleted by version id\n",
+                     bucket, (unsigned long long)n);
+    }
+}
+
 static int one_bucket(struct lc *x, const struct ot_keep_store *store, const char *bucket,
                       const char *verb, json_t *arr)
 {
@@ -188,7 +200,9 @@ static int one_bucket(struct lc *x, const struct ot_keep_store *store, const cha
         }
     } else {
         uint64_t done = 0;
+        uint64_t markers0 = store->backend != NULL ? ot_store_s3_delete_markers(store->backend) : 0;
         st = ot_keep_plan_run(store, &p, x->now_ms, &done, &err);
+        note_markers(store->backend, bucket, markers0);
         if (st != OT_OK) {
             cli_print_error(&err);
             rc = st == OT_E_USAGE ? CLI_USAGE : CLI_SYSTEM;
@@ -326,6 +340,7 @@ int cli_lifecycle(int argc, char **argv, const struct cli_global *g)
                 rc = st == OT_E_USAGE ? CLI_USAGE : CLI_SYSTEM;
             }
         }
+        note_markers(bt != NULL ? &s3 : NULL, bucket, 0);
         goto out;
     }
     if (ot_pricebook_builtin("us-east-1", &x.pb, &err) != OT_OK) {

@@ -281,6 +281,11 @@ static void test_open_checks(void **state)
     assert_int_equal(b.ops->put(b.be, "b", "k", "x", 1, NULL, 0, &err), OT_E_USAGE);
     struct ot_buf tiny = OT_BUF_INIT(10);
     assert_int_equal(b.ops->get(b.be, "bkt", "", &tiny, NULL, &err), OT_E_USAGE);
+    /* a failed DELETE left no delete marker; not an S3 backend: none either */
+    assert_int_equal(b.ops->del(b.be, "bkt", "k", &err), OT_E_IO);
+    assert_int_equal(ot_store_s3_delete_markers(&b), 0);
+    struct ot_backend none = { 0 };
+    assert_int_equal(ot_store_s3_delete_markers(&none), 0);
     ot_store_close(&b);
 }
 

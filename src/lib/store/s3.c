@@ -56,6 +56,7 @@ struct s3 {
     pthread_mutex_t mu;
     CURL *pool[POOL_MAX];
     size_t npool;
+    uint64_t delete_markers; /* DELETEs answered with x-amz-delete-marker: true (under mu) */
 };
 
 struct req {
@@ -79,6 +80,7 @@ struct resp {
     char etag[128];
     uint64_t content_length;
     bool have_length;
+    bool delete_marker; /* x-amz-delete-marker: true */
     char err_code[64], err_msg[160];
 };
 
@@ -173,6 +175,8 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
     }
     if (hname_is(p, nl, "etag")) {
         (void)snprintf(r->etag, sizeof(r->etag), "%.*s", (int)vl, v);
+    } else if (hname_is(p, nl, "x-amz-delete-marker")) {
+        r->delete_marker = vl == 4 && strncasecmp(v, "true", 4) == 0;
     } else if (hname_is(p, nl, "content-length")) {
         r->have_length =
             ot_parse_u64((struct ot_sv){ v, vl }, UINT64_MAX, false, &r->content_length) == OT_OK;
@@ -361,6 +365,7 @@ static void reset_resp(struct resp *r, struct ot_buf *errbody)
     r->fail_st = OT_OK;
     r->etag[0] = '\0';
     r->have_length = false;
+    r->delete_marker = false;
     r->content_length = 0;
     r->err_code[0] = r->err_msg[0] = '\0';
     if (r->body != NULL && r->body != errbody) {
@@ -467,7 +472,12 @@ static ot_status request(struct s3 *s, const struct req *q, struct resp *r, stru
                 err->sys_errno = ENOENT;
             }
         } else if (r->code == 403) {
-            st = ot_fail(err, OT_E_USAGE, "check the access key, secret key, region and the clock",
+            /* Ceph answers an unknown KMS key with 403 InvalidAccessKeyId "...kms-keyid..." */
+            bool kms = strcasestr(r->err_msg, "kms") != NULL || strncmp(r->err_code, "KMS", 3) == 0;
+            st = ot_fail(err, OT_E_USAGE,
+                         kms ? "check the KMS key id (--s3-kms-key-id, Storage.KmsKeyId): the "
+                               "server's KMS does not know it or will not use it"
+                             : "check the access key, secret key, region and the clock",
                          "S3 %s: 403 %s%s%s", q->method, r->err_code[0] ? r->err_code : "Forbidden",
                          r->err_msg[0] ? ": " : "", r->err_msg);
         } else if (r->code == 501 || r->code == 400 || r->code == 405) {
@@ -796,6 +806,13 @@ static ot_status s3_del(void *be, const char *bucket, const char *key, struct ot
     ot_status st = check_key(bucket, key, err);
     if (st == OT_OK) {
         st = request(be, &q, &r, &e2);
+        if (st == OT_OK && r.delete_marker) {
+            /* a versioned bucket (Object Lock): the version stays, hidden */
+            struct s3 *s = be;
+            (void)pthread_mutex_lock(&s->mu);
+            s->delete_markers++;
+            (void)pthread_mutex_unlock(&s->mu);
+        }
         if (st != OT_OK && e2.sys_errno == ENOENT) {
             st = OT_OK; /* S3's DELETE of a missing key succeeds */
         } else if (st != OT_OK && err != NULL) {
@@ -1102,6 +1119,18 @@ ot_status ot_store_s3_list_info(const struct ot_backend *b, const char *bucket, 
 }
 
 /* <CopyObjectResult> or, with a 200, an <Error> inside */
+uint64_t ot_store_s3_delete_markers(const struct ot_backend *b)
+{
+    if (!ot_store_is_s3(b)) {
+        return 0;
+    }
+    struct s3 *s = b->be;
+    (void)pthread_mutex_lock(&s->mu);
+    uint64_t n = s->delete_markers;
+    (void)pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
 static bool on_copy_leaf(void *ctx, struct ot_sv parent, struct ot_sv name, struct ot_sv text)
 {
     (void)name;
@@ -1148,7 +1177,18 @@ ot_status ot_store_s3_set_class(const struct ot_backend *b, const char *bucket, 
         }
         st = request(s, &q, &r, err);
     }
-    if (st != OT_OK && (strcmp(r.err_code, "InvalidStorageClass") == 0 || r.code == 501)) {
+    if (st != OT_OK && r.code == 501 && s->sse != NULL) {
+        /* Ceph RGW 16 supports storage classes but cannot copy an encrypted object */
+        st = ot_fail(err, OT_E_USAGE,
+                     "servers such as Ceph RGW 16 cannot copy encrypted objects: use the bucket's "
+                     "own lifecycle configuration for the transition",
+                     "CopyObject of an object with server-side encryption %s to storage class %s "
+                     "not implemented by this server (501 %s)",
+                     s->sse, storage_class, r.err_code[0] ? r.err_code : "NotImplemented");
+        if (err != NULL) {
+            err->sys_errno = ENOTSUP;
+        }
+    } else if (st != OT_OK && (strcmp(r.err_code, "InvalidStorageClass") == 0 || r.code == 501)) {
         st = ot_fail(err, OT_E_USAGE,
                      "this server does not support storage classes: set "
                      "Storage.StorageClasses: false, or use its own lifecycle",
