@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "opentrail/watch.h"
+#include "watch/alarm_int.h"
 
 #include "core/private.h"
 
@@ -69,7 +70,7 @@ void ot_datapoint_add(struct ot_datapoint *dp, double value)
     dp->max = value > dp->max ? value : dp->max;
 }
 
-static double statistic(const struct ot_alarm_def *def, const struct ot_datapoint *dp)
+double ot_alarm_statistic(const struct ot_alarm_def *def, const struct ot_datapoint *dp)
 {
     switch (def->stat) {
     case OT_STAT_SUM:
@@ -88,7 +89,7 @@ static double statistic(const struct ot_alarm_def *def, const struct ot_datapoin
 
 static bool breaches(const struct ot_alarm_def *def, const struct ot_datapoint *dp)
 {
-    double v = statistic(def, dp);
+    double v = ot_alarm_statistic(def, dp);
     switch (def->cmp) {
     case OT_CMP_GE:
         return v >= def->threshold;
@@ -202,7 +203,7 @@ ot_status ot_alarm_replay(const struct ot_alarm_def *def, const struct ot_series
                                         .from = state,
                                         .to = to,
                                         .value = win[range - 1].present
-                                                     ? statistic(def, &win[range - 1])
+                                                     ? ot_alarm_statistic(def, &win[range - 1])
                                                      : 0,
                                         .has_value = win[range - 1].present };
             fn(ctx, &tr);

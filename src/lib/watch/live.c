@@ -26,6 +26,7 @@
 #include "core/file.h"
 #include "opentrail/config.h"
 #include "opentrail/watch.h"
+#include "watch/alarm_int.h"
 
 #include "core/private.h"
 
@@ -294,23 +295,6 @@ static bool advance(struct alarm *a, int64_t now_ms)
     return true;
 }
 
-static double statistic(const struct ot_alarm_def *d, const struct ot_datapoint *dp)
-{
-    switch (d->stat) {
-    case OT_STAT_SUM:
-        return dp->sum;
-    case OT_STAT_SAMPLE_COUNT:
-        return dp->count;
-    case OT_STAT_AVERAGE:
-        return dp->count > 0 ? dp->sum / dp->count : 0;
-    case OT_STAT_MINIMUM:
-        return dp->min;
-    case OT_STAT_MAXIMUM:
-        return dp->max;
-    }
-    return dp->sum;
-}
-
 static ot_status evaluate(struct ot_watcher *w, unsigned i, int64_t now_ms,
                           const struct ot_record *rec, ot_watch_fn fn, void *ctx,
                           struct ot_error *err)
@@ -326,7 +310,7 @@ static ot_status evaluate(struct ot_watcher *w, unsigned i, int64_t now_ms,
     struct ot_watch_change chg = { .alarm = i, .from = a->state, .to = to, .at_ms = now_ms };
     for (unsigned k = a->range; k-- > 0;) {
         if (w->scratch[k].present) { /* the newest period with data says what crossed */
-            chg.value = statistic(&a->pub.def, &w->scratch[k]);
+            chg.value = ot_alarm_statistic(&a->pub.def, &w->scratch[k]);
             chg.has_value = true;
             break;
         }
